@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db import models
+
+from .models import AccessLog
+
+
+def client_ip(request) -> str | None:
+    # Behind a proxy, set REMOTE_ADDR there (gunicorn --forwarded-allow-ips); we never trust
+    # a client-supplied X-Forwarded-For.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_record(
+    *,
+    request,
+    action: str,
+    object_type: str | type[models.Model],
+    object_id: object = "",
+) -> AccessLog:
+    if isinstance(object_type, type) and issubclass(object_type, models.Model):
+        object_type = object_type._meta.label_lower
+    return AccessLog.objects.create(
+        user=request.user,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        ip=client_ip(request),
+        request_id=getattr(request, "request_id", ""),
+    )

@@ -1,0 +1,138 @@
+"""Fixtures shared by every app's tests: personas, a real Celery worker, headless Chromium.
+
+Everything here talks to real services: PostgreSQL (DATABASE_URL), Redis (REDIS_URL), a Celery
+worker thread consuming from Redis, and Debian's Chromium driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Role
+from accounts.tests.factories import PASSWORD, UserFactory
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+# --- personas shared by all access tests -------------------------------------------------
+
+
+@pytest.fixture
+def counselor(db):
+    return UserFactory(username="counselor", roles=[Role.COUNSELOR])
+
+
+@pytest.fixture
+def colleague(db):
+    return UserFactory(username="colleague", roles=[Role.COUNSELOR])
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coordinator", roles=[Role.COORDINATOR])
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="supervisor", roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def expert(db):
+    return UserFactory(username="expert", roles=[Role.EXPERT])
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holds no role at all."""
+    return UserFactory(username="outsider", roles=[])
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+# --- Celery: a real worker consuming from Redis ------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A Celery worker thread on the real Redis broker.
+
+    Needs a transactional database: the worker reads rows through its own connection, so the
+    test's rows must be committed.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from tsunagari.celery import app
+
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20
+    ) as worker:
+        yield worker
+
+
+# --- Browser: Debian's Chromium driven by Playwright ---------------------------------------
+
+
+def _chromium_path() -> str | None:
+    configured = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
+    if configured and Path(configured).exists():
+        return configured
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium_path()
+    if executable is None:
+        reason = "Chromium is not installed (apt-get install chromium); browser tests need it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page, password):
+    """Log a user in through the real login form."""
+
+    def _login(user):
+        page.goto("/accounts/login/")
+        page.get_by_label("ユーザー名").fill(user.username)
+        page.get_by_label("パスワード").fill(password)
+        page.get_by_role("button", name="ログイン").click()
+        page.wait_for_url("**/")
+        return page
+
+    return _login

@@ -1,0 +1,103 @@
+"""Follow-ups (フォローアップ): a promise to do something for a client by a time.
+
+The FollowUp row is the source of truth for reminders; Celery only acts on rows it claims, so a
+lost message or a dead worker delays a reminder by one sweep and never loses or repeats it.
+"""
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+@pghistory.track()
+class FollowUp(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")  # 未通知
+        NOTIFIED = "notified", _("Notified")  # 通知済
+        DONE = "done", _("Done")  # 完了
+        CANCELLED = "cancelled", _("Cancelled")  # 取消
+
+    OPEN_STATES = (State.PENDING, State.NOTIFIED)
+
+    client = models.ForeignKey(
+        "cases.Client", on_delete=models.CASCADE, related_name="followups", verbose_name=_("client")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("case"),
+    )
+    consultation = models.ForeignKey(
+        "cases.Consultation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("consultation"),
+    )
+    what = models.CharField(_("what"), max_length=200)
+    due_at = models.DateTimeField(_("due"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="followups",
+        verbose_name=_("assignee"),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="pending", notified_at__isnull=True) | ~Q(state="pending"),
+                name="followups_followup_pending_not_notified",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="done", done_at__isnull=False) | ~Q(state="done"),
+                name="followups_followup_done_has_time",
+            ),
+        ]
+        indexes = [
+            # The reminder sweep: due rows still pending.
+            models.Index(fields=["due_at"], condition=Q(state="pending"), name="followups_due_pending_idx"),
+            # Escalation and overdue counts: open rows by due time.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state__in=["pending", "notified"]),
+                name="followups_open_due_idx",
+            ),
+            models.Index(fields=["assignee", "state", "due_at"], name="followups_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.what
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    def is_overdue(self, now=None) -> bool:
+        return self.is_open and self.due_at < (now or timezone.now())
