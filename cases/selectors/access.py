@@ -16,7 +16,7 @@ from django.http import Http404
 
 from accounts.models import User
 
-from .models import Case, Client, Consultation
+from ..models import Case, Client, Consultation
 
 
 def _client_scope(user: User) -> Q | None:
