@@ -3,19 +3,33 @@
 Weekly rules and exceptions (closures, extra openings) are what people edit; `Opening` rows are
 the materialised occurrences (one per window actually held), so a consultation can point at
 the window it belonged to and the yearly report counts openings by counting rows.
+
+Every write goes through `openings.services`, which re-materialises the affected `Opening`
+rows; reads ("is LINE open now?", the month calendar) go through `openings.selectors`.
 """
 
+from __future__ import annotations
+
+import pghistory
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    LINE = "line", _("LINE consultation")
-    LEGAL = "legal", _("Legal consultation")
-    HEALTH = "health", _("Health consultation")
+    LINE = "line", _("LINE consultation")  # LINE相談
+    LEGAL = "legal", _("Legal consultation")  # 法律相談
+    HEALTH = "health", _("Health consultation")  # からだの相談
 
 
+# Who changed the hours, and when: pghistory keeps every version of rules and exceptions,
+# including deletions (a removed closure is as much a change of hours as an added one).
+# (Fresh tracker instances per model: pghistory binds them to the model they decorate.)
+def _trackers() -> tuple:
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+@pghistory.track(*_trackers())
 class OpeningRule(models.Model):
     """A weekly opening, e.g. Wednesdays 14:00–20:00, valid over a date range."""
 
@@ -29,8 +43,11 @@ class OpeningRule(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    # Wall-clock times in Asia/Tokyo; a window never crosses midnight.
     start_time = models.TimeField(_("opens at"))
     end_time = models.TimeField(_("closes at"))
     valid_from = models.DateField(_("valid from"))
@@ -44,13 +61,17 @@ class OpeningRule(models.Model):
             models.CheckConstraint(
                 condition=Q(end_time__gt=models.F("start_time")),
                 name="openings_openingrule_ends_after_start",
+                violation_error_message=_("The closing time must be after the opening time."),
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="openings_openingrule_valid_range",
+                violation_error_message=_("“Valid until” must not be before “valid from”."),
             ),
             models.CheckConstraint(
-                condition=Q(weekday__gte=0, weekday__lte=6), name="openings_openingrule_weekday"
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="openings_openingrule_weekday",
+                violation_error_message=_("Choose a day of the week."),
             ),
         ]
 
@@ -58,14 +79,21 @@ class OpeningRule(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
+@pghistory.track(*_trackers())
 class OpeningException(models.Model):
-    """A closure of a regular opening on one date, or an extra opening."""
+    """A closure of the regular openings on one date, or an extra opening.
+
+    A closure cancels the weekly rule occurrences of that date only; an extra opening on the
+    same date is still held (closure + extra is how one day's hours are changed).
+    """
 
     class Kind(models.TextChoices):
         CLOSURE = "closure", _("Closed")  # 休止
         EXTRA = "extra", _("Extra opening")  # 臨時開設
 
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # An extra opening needs its hours; a closure closes the whole day.
@@ -80,13 +108,29 @@ class OpeningException(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="closure")
-                | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=models.F("start_time")),
+                | Q(
+                    start_time__isnull=False,
+                    end_time__isnull=False,
+                    end_time__gt=models.F("start_time"),
+                ),
                 name="openings_openingexception_extra_has_hours",
+                violation_error_message=_(
+                    "An extra opening needs an opening time and a later closing time."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["channel", "date"],
                 condition=Q(kind="closure"),
                 name="openings_openingexception_one_closure_per_day",
+                violation_error_message=_("This date is already closed for this channel."),
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "date", "start_time"],
+                condition=Q(kind="extra"),
+                name="openings_openingexception_one_extra_per_start",
+                violation_error_message=_(
+                    "An extra opening starting at this time already exists on this date."
+                ),
             ),
         ]
 
@@ -95,16 +139,32 @@ class OpeningException(models.Model):
 
 
 class Opening(models.Model):
-    """One window actually held (or planned): a materialised rule occurrence or extra opening."""
+    """One window actually held (or planned): a materialised rule occurrence or extra opening.
 
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE)
+    Rows are derived data, written only by `openings_materialize`. A row a consultation points
+    at is kept even when the rules change, so past records keep their window.
+    """
+
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE
+    )
     starts_at = models.DateTimeField(_("opens at"))
     ends_at = models.DateTimeField(_("closes at"))
     rule = models.ForeignKey(
-        OpeningRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="openings"
+        OpeningRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="openings",
+        verbose_name=_("weekly opening"),
     )
     exception = models.ForeignKey(
-        OpeningException, on_delete=models.SET_NULL, null=True, blank=True, related_name="openings"
+        OpeningException,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="openings",
+        verbose_name=_("extra opening"),
     )
 
     class Meta:
@@ -112,12 +172,24 @@ class Opening(models.Model):
         verbose_name_plural = _("openings")
         ordering = ["starts_at"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "starts_at"], name="openings_opening_unique_start"),
+            models.UniqueConstraint(
+                fields=["channel", "starts_at"], name="openings_opening_unique_start"
+            ),
             models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="openings_opening_ends_after_start"
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="openings_opening_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["channel", "starts_at", "ends_at"], name="openings_opening_span_idx")]
+        # "The window containing this instant" and range scans for the calendar.
+        indexes = [
+            models.Index(
+                fields=["channel", "starts_at", "ends_at"], name="openings_opening_span_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_extra(self) -> bool:
+        return self.exception_id is not None

@@ -1,0 +1,148 @@
+"""The opening calendar (開設日カレンダー) and the form coordinators use to change it.
+
+Openings are public hours, not personal data: no access log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role, User
+
+from .forms import OpeningExceptionForm
+from .models import Channel, OpeningException
+from .selectors import month_calendar, next_opening, opening_at
+from .services import opening_exception_create, opening_exception_delete
+
+# Months outside this range are refused: nobody plans openings there, and the arithmetic of
+# the previous/next links stays well inside what `datetime.date` can hold.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+
+
+def _require_staff(user: User) -> None:
+    """Anyone holding a role may see the calendar; signed-in users without one may not."""
+    if not (user.is_supervisor or any(user.has_role(role) for role in Role.values)):
+        raise PermissionDenied
+
+
+def _can_edit(user: User) -> bool:
+    return user.is_supervisor or user.is_coordinator
+
+
+def _require_editor(user: User) -> None:
+    if not _can_edit(user):
+        raise PermissionDenied
+
+
+def _parse_month(value: str) -> tuple[int, int]:
+    match = _MONTH.fullmatch(value.strip())
+    if not match:
+        raise ValueError(value)
+    year, month = int(match[1]), int(match[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        raise ValueError(value)
+    return year, month
+
+
+def _calendar_url(day: datetime.date, channel: str | None = None) -> str:
+    query = {"month": f"{day:%Y-%m}"}
+    if channel:
+        query["channel"] = channel
+    return f"{reverse('openings:calendar')}?{urlencode(query)}"
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "openings/bad_request.html", {"message": message}, status=400)
+
+
+@login_required
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    today = timezone.localdate()
+    raw_month = request.GET.get("month", "")
+    if raw_month:
+        try:
+            year, month = _parse_month(raw_month)
+        except ValueError:
+            return _bad_request(
+                request,
+                _(
+                    "“%(value)s” is not a month we can show. Give a year and month such as "
+                    "2022-04 (years %(first)s to %(last)s)."
+                )
+                % {"value": raw_month[:20], "first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+    else:
+        year, month = today.year, today.month
+    channel = request.GET.get("channel") or None
+    if channel is not None and channel not in Channel.values:
+        return _bad_request(
+            request, _("“%(value)s” is not a consultation channel.") % {"value": channel[:20]}
+        )
+
+    month_view = month_calendar(year, month, channel, today=today)
+    now = timezone.now()
+    current = opening_at(now, Channel.LINE)
+    can_edit = _can_edit(request.user)
+    context = {
+        "calendar": month_view,
+        "channel": channel,
+        "channels": Channel.choices,
+        "current": current,
+        "upcoming": None if current else next_opening(Channel.LINE, after=now),
+        "previous_url": _calendar_url(month_view.previous_month, channel),
+        "next_url": _calendar_url(month_view.next_month, channel),
+        "today_url": _calendar_url(today, channel),
+        "can_edit": can_edit,
+        "form": (
+            OpeningExceptionForm(initial={"channel": channel or Channel.LINE}) if can_edit else None
+        ),
+    }
+    return render(request, "openings/calendar.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exception_create(request: HttpRequest) -> HttpResponse:
+    _require_editor(request.user)
+    form = OpeningExceptionForm(request.POST or None, initial={"channel": Channel.LINE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            exception = opening_exception_create(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if exception.kind == OpeningException.Kind.CLOSURE:
+                text = _("%(date)s is now closed.")
+            else:
+                text = _("An extra opening was added on %(date)s.")
+            messages.success(request, text % {"date": date_format(exception.date, "DATE_FORMAT")})
+            return redirect(_calendar_url(exception.date))
+    return render(request, "openings/exception_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request.user)
+    exception = get_object_or_404(OpeningException, pk=pk)
+    day = exception.date
+    opening_exception_delete(exception=exception, by=request.user)
+    text = _("The closure or extra opening on %(date)s was removed.")
+    messages.success(request, text % {"date": date_format(day, "DATE_FORMAT")})
+    return redirect(_calendar_url(day))

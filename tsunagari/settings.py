@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -139,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -234,12 +236,33 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic work. Each entry re-finds its rows in the database, so a missed tick is only a delay.
 CELERY_BEAT_SCHEDULE: dict = {
     # (entries are added by the apps that own the tasks)
+    "openings-materialize-ahead": {
+        "task": "openings.tasks.materialize_ahead",
+        "schedule": crontab(hour=3, minute=15),  # daily; it materialises the next 90 days
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "followups-sweep-due": {
+        "task": "followups.tasks.sweep_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},  # a backlog of stale ticks would only repeat the same sweep
+    },
+    "followups-morning-digest": {
+        "task": "followups.tasks.morning_digest",
+        "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE: Asia/Tokyo
+    },
+    "notifications-retry-emails": {
+        "task": "notifications.tasks.retry_emails",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # LINE Messaging API (used by the LINE inbox).
 LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")
 LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
 LINE_API_BASE_URL = _url("LINE_API_BASE_URL", {"http", "https"}, default="https://api.line.me")
+
+# Absolute links in e-mails (notifications) point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Follow-ups overdue beyond this many minutes escalate to supervisors.
 FOLLOWUP_ESCALATE_AFTER_MINUTES = _int("FOLLOWUP_ESCALATE_AFTER_MINUTES", 24 * 60)
