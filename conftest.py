@@ -116,7 +116,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", base_url=live_server.url)
+    context = browser.new_context(
+        locale="ja-JP", timezone_id="Asia/Tokyo", base_url=live_server.url
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

@@ -16,9 +16,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "consultation": ("view", "add", "change"),
             "case": ("view", "add", "change"),
             "casenote": ("view", "add"),
-            "followup": ("view", "add", "change"),
             "riskflag": ("view", "add", "change"),
         },
+        "followups": {"followup": ("view", "add", "change")},
     },
     Role.COORDINATOR: {},
     Role.SUPERVISOR: {
@@ -29,8 +29,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "consultation": ("view", "add", "change"),
             "case": ("view", "add", "change"),
             "casenote": ("view", "add"),
-            "followup": ("view", "add", "change"),
             "riskflag": ("view", "add", "change"),
+        },
+        "followups": {"followup": ("view", "add", "change")},
+        "openings": {
             "openingrule": ("view", "add", "change", "delete"),
             "openingexception": ("view", "add", "change", "delete"),
         },

@@ -4,7 +4,9 @@ from .models import User
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str, language: str, daily_digest: bool) -> User:
+def user_update_profile(
+    *, user: User, display_name: str, language: str, daily_digest: bool
+) -> User:
     user.display_name = display_name
     user.language = language
     user.daily_digest = daily_digest

@@ -35,7 +35,9 @@ class AccessLog(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             # "who looked at this client/case": the supervisor's audit question.
-            models.Index(fields=["object_type", "object_id", "-at"], name="audit_access_object_idx"),
+            models.Index(
+                fields=["object_type", "object_id", "-at"], name="audit_access_object_idx"
+            ),
             models.Index(fields=["user", "-at"], name="audit_access_user_idx"),
         ]
         constraints = [
@@ -45,8 +47,14 @@ class AccessLog(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="audit_accesslog_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="audit_accesslog_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}:{self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} "
+            f"{self.object_type}:{self.object_id}"
+        )

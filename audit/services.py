@@ -6,8 +6,8 @@ from .models import AccessLog
 
 
 def client_ip(request) -> str | None:
-    # Behind a proxy, set REMOTE_ADDR there (gunicorn --forwarded-allow-ips); we never trust
-    # a client-supplied X-Forwarded-For.
+    # The direct peer's address. Behind a reverse proxy this is the proxy's address: we never
+    # trust a client-supplied X-Forwarded-For, which anyone can forge.
     return request.META.get("REMOTE_ADDR") or None
 
 

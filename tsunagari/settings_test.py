@@ -18,3 +18,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 
 # Each test run consumes only its own messages, even when a dev worker shares the Redis.
 CELERY_TASK_DEFAULT_QUEUE = f"tsunagari-test-{os.getpid()}"
+
+# No collectstatic before tests: WhiteNoise looks files up per request instead of warning
+# that STATIC_ROOT does not exist (the test runner turns DEBUG off).
+WHITENOISE_AUTOREFRESH = True
