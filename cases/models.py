@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Ward
 
@@ -77,7 +78,10 @@ class Client(models.Model):
         MERGED = "merged", _("Merged into another record")
 
     nickname = models.CharField(_("nickname"), max_length=100)
-    line_user_id = models.CharField(_("LINE user ID"), max_length=64, null=True, blank=True)
+    # NULL rather than "" when unknown, so the partial unique index ignores it.
+    line_user_id = models.CharField(  # noqa: DJ001
+        _("LINE user ID"), max_length=64, null=True, blank=True
+    )
     phone = models.CharField(
         _("phone"), max_length=20, blank=True, help_text=_("Digits only; hyphens are removed.")
     )
@@ -171,9 +175,7 @@ class Client(models.Model):
                 fields=["nickname"],
                 opclasses=["gin_trgm_ops"],
             ),
-            GinIndex(
-                name="cases_client_phone_trgm", fields=["phone"], opclasses=["gin_trgm_ops"]
-            ),
+            GinIndex(name="cases_client_phone_trgm", fields=["phone"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["ward"], name="cases_client_ward_idx"),
             models.Index(fields=["status"], name="cases_client_status_idx"),
         ]
@@ -204,7 +206,10 @@ class RiskFlag(models.Model):
     kind = models.CharField(_("risk"), max_length=20, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
     )
     set_at = models.DateTimeField(_("set at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
@@ -370,15 +375,16 @@ class Case(models.Model):
     """ケース: continued accompaniment (伴走支援) for one client."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # 受付
-        ACTIVE = "active", _("Active")  # 支援中
-        ON_HOLD = "on_hold", _("On hold")  # 保留
-        CLOSED = "closed", _("Closed")  # 終結
+        # A context per label: "Active" and "Open" mean other things elsewhere.
+        OPEN = "open", pgettext_lazy("case status", "Open")  # 受付
+        ACTIVE = "active", pgettext_lazy("case status", "Active")  # 支援中
+        ON_HOLD = "on_hold", pgettext_lazy("case status", "On hold")  # 保留
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")  # 終結
 
     class Priority(models.IntegerChoices):
-        NORMAL = 1, _("Normal")
-        MEDIUM = 2, _("Medium")
-        HIGH = 3, _("High")
+        NORMAL = 1, pgettext_lazy("case priority", "Normal")
+        MEDIUM = 2, pgettext_lazy("case priority", "Medium")
+        HIGH = 3, pgettext_lazy("case priority", "High")
 
     class CloseReason(models.TextChoices):
         RESOLVED = "resolved", _("Resolved")  # 解決
@@ -403,13 +409,18 @@ class Case(models.Model):
     counselors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="assigned_cases", verbose_name=_("counselors")
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -424,9 +435,7 @@ class Case(models.Model):
         ordering = ["-priority", "-opened_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(status="closed", closed_at__isnull=False) & ~Q(close_reason="")
-                )
+                condition=(Q(status="closed", closed_at__isnull=False) & ~Q(close_reason=""))
                 | (~Q(status="closed") & Q(closed_at__isnull=True)),
                 name="cases_case_closed_has_time_and_reason",
             ),
@@ -480,13 +489,21 @@ class CaseEvent(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
 
 class CaseNote(models.Model):
     """ケース記録. Never edited: a correction is a new note pointing at the one it corrects."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
     )
     body = models.TextField(_("note"))
     corrects = models.ForeignKey(
@@ -513,16 +530,32 @@ class CaseNote(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+
 
 @pghistory.track()
 class SupportGoal(models.Model):
     """A goal of the support plan (支援計画)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="goals", verbose_name=_("case")
+    )
     text = models.CharField(_("goal"), max_length=300)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     achieved_at = models.DateTimeField(_("achieved at"), null=True, blank=True)
+    # Who marked it achieved, for the case timeline ("who and when").
+    achieved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("achieved by"),
+    )
 
     class Meta:
         verbose_name = _("support goal")
@@ -537,7 +570,9 @@ class SupportGoal(models.Model):
 class SupportAction(models.Model):
     """An agreed action of the support plan, with its owner and due date."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="actions", verbose_name=_("case")
+    )
     goal = models.ForeignKey(
         SupportGoal,
         on_delete=models.SET_NULL,
@@ -546,13 +581,27 @@ class SupportAction(models.Model):
         related_name="actions",
         verbose_name=_("goal"),
     )
-    description = models.CharField(_("action"), max_length=300)
+    description = models.CharField(pgettext_lazy("support plan", "action"), max_length=300)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     due_on = models.DateField(_("due date"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who marked it done, for the case timeline ("who and when").
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -568,20 +617,27 @@ class CaseClosureRequest(models.Model):
     """Closing a case needs a supervisor's approval; both steps are recorded here."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Awaiting approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Declined")
+        PENDING = "pending", pgettext_lazy("closing request", "Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("closing request", "Approved")
+        REJECTED = "rejected", pgettext_lazy("closing request", "Declined")
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="closure_requests", verbose_name=_("case")
     )
-    reason = models.CharField(_("reason for closing"), max_length=20, choices=Case.CloseReason.choices)
+    reason = models.CharField(
+        _("reason for closing"), max_length=20, choices=Case.CloseReason.choices
+    )
     note = models.TextField(_("note"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -610,16 +666,24 @@ class CaseClosureRequest(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.get_state_display()})"
+
 
 class ClientMerge(models.Model):
     """Record of a supervisor merging a duplicate client into the one kept."""
 
-    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept"))
+    kept = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept")
+    )
     merged = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged")
     )
     merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merged by"),
     )
     merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
     moved = models.JSONField(_("moved records"), default=dict)
@@ -634,3 +698,6 @@ class ClientMerge(models.Model):
                 condition=~Q(kept=models.F("merged")), name="cases_clientmerge_distinct"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"

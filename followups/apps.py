@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class FollowupsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'followups'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "followups"

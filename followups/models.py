@@ -49,7 +49,9 @@ class FollowUp(models.Model):
         related_name="followups",
         verbose_name=_("assignee"),
     )
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -61,8 +63,23 @@ class FollowUp(models.Model):
         related_name="+",
         verbose_name=_("done by"),
     )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # Bumped by each reschedule so the new due time gets its own reminder (dedupe key suffix).
+    revision = models.PositiveIntegerField(_("revision"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -79,10 +96,21 @@ class FollowUp(models.Model):
                 condition=Q(state="done", done_at__isnull=False) | ~Q(state="done"),
                 name="followups_followup_done_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(state="notified", notified_at__isnull=False) | ~Q(state="notified"),
+                name="followups_followup_notified_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="cancelled", cancelled_at__isnull=False) | ~Q(state="cancelled"),
+                name="followups_followup_cancelled_has_time",
+            ),
+            models.CheckConstraint(condition=~Q(what=""), name="followups_followup_what_set"),
         ]
         indexes = [
             # The reminder sweep: due rows still pending.
-            models.Index(fields=["due_at"], condition=Q(state="pending"), name="followups_due_pending_idx"),
+            models.Index(
+                fields=["due_at"], condition=Q(state="pending"), name="followups_due_pending_idx"
+            ),
             # Escalation and overdue counts: open rows by due time.
             models.Index(
                 fields=["due_at"],
@@ -101,3 +129,12 @@ class FollowUp(models.Model):
 
     def is_overdue(self, now=None) -> bool:
         return self.is_open and self.due_at < (now or timezone.now())
+
+    @property
+    def due_dedupe_key(self) -> str:
+        # One reminder per due time: a rescheduled follow-up is reminded again.
+        return f"followup:{self.pk}:due" + (f":{self.revision}" if self.revision else "")
+
+    @property
+    def overdue_dedupe_key(self) -> str:
+        return f"followup:{self.pk}:overdue" + (f":{self.revision}" if self.revision else "")

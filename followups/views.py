@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.decorators import logs_access
+from cases.models import Client
+from cases.selectors import case_get_for, client_get_for
+
+from . import services
+from .forms import CancelForm, FollowUpForm, RescheduleForm
+from .models import FollowUp
+from .selectors import (
+    assignee_choices_for,
+    can_use_followups,
+    followup_get_for,
+    followups_open_for_assignee,
+)
+
+
+def _require_followup_role(request: HttpRequest) -> None:
+    # Coordinators and experts have no follow-ups: the pages do not exist for them.
+    if not can_use_followups(request.user):
+        raise Http404
+
+
+def _next_or(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def _add_service_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _case_url(case_id: int | None) -> str:
+    if case_id is None:
+        return ""
+    try:
+        return reverse("cases:case_detail", kwargs={"pk": case_id})
+    except NoReverseMatch:  # the case pages belong to another app
+        return ""
+
+
+@require_GET
+@login_required
+@logs_access("list", FollowUp)
+def followup_mine(request: HttpRequest) -> HttpResponse:
+    """My open follow-ups: overdue first, then due today, then later."""
+    _require_followup_role(request)
+    now = timezone.now()
+    tomorrow = datetime.datetime.combine(
+        timezone.localdate(now, services.TOKYO) + datetime.timedelta(days=1),
+        datetime.time.min,
+        tzinfo=services.TOKYO,
+    )
+    groups: dict[str, list[FollowUp]] = {"overdue": [], "today": [], "later": []}
+    for followup in followups_open_for_assignee(request.user):
+        followup.case_url = _case_url(followup.case_id)
+        if followup.due_at < now:
+            groups["overdue"].append(followup)
+        elif followup.due_at < tomorrow:
+            groups["today"].append(followup)
+        else:
+            groups["later"].append(followup)
+    sections = [
+        ("overdue", _("Overdue"), groups["overdue"]),
+        ("today", _("Due today"), groups["today"]),
+        ("later", _("Later"), groups["later"]),
+    ]
+    return render(
+        request,
+        "followups/followup_mine.html",
+        {"sections": sections, "any": any(groups.values())},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@logs_access("view", Client, id_param="client")
+def followup_create_view(request: HttpRequest) -> HttpResponse:
+    """/followups/new/?client=<id>&case=<id>: a follow-up for a client the user can see."""
+    _require_followup_role(request)
+    client = client_get_for(request.user, request.GET.get("client"))
+    case = None
+    if request.GET.get("case"):
+        case = case_get_for(request.user, request.GET["case"])
+        if case.client_id != client.pk:
+            raise Http404
+    assignees = assignee_choices_for(client=client, case=case, user=request.user)
+    form = FollowUpForm(
+        request.POST or None, assignees=assignees, initial={"assignee": request.user.pk}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.followup_create(
+                client=client,
+                case=case,
+                what=form.cleaned_data["what"],
+                due_at=form.cleaned_data["due_at"],
+                assignee=form.cleaned_data["assignee"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The follow-up was added."))
+            return redirect(_next_or(request, "followups:mine"))
+    return render(
+        request,
+        "followups/followup_form.html",
+        {"form": form, "client": client, "case": case, "case_url": _case_url(case and case.pk)},
+    )
+
+
+def _render_detail(request: HttpRequest, followup: FollowUp, **forms: Form) -> HttpResponse:
+    followup.case_url = _case_url(followup.case_id)
+    context = {
+        "followup": followup,
+        "reschedule_form": forms.get("reschedule_form")
+        or RescheduleForm(initial={"due_at": followup.due_at}),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+    }
+    return render(request, "followups/followup_detail.html", context)
+
+
+@require_GET
+@login_required
+@logs_access("view", FollowUp, id_kwarg="pk")
+def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, followup_get_for(request.user, pk))
+
+
+@require_POST
+@login_required
+def followup_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = followup_get_for(request.user, pk)
+    try:
+        services.followup_complete(followup=followup, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The follow-up is marked as done."))
+    return redirect(_next_or(request, "followups:mine"))
+
+
+@require_POST
+@login_required
+@logs_access("view", FollowUp, id_kwarg="pk")  # re-renders the follow-up when input is invalid
+def followup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = followup_get_for(request.user, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, followup, cancel_form=form)
+    try:
+        services.followup_cancel(
+            followup=followup, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The follow-up was cancelled."))
+    return redirect(_next_or(request, "followups:mine"))
+
+
+@require_POST
+@login_required
+@logs_access("view", FollowUp, id_kwarg="pk")  # re-renders the follow-up when input is invalid
+def followup_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = followup_get_for(request.user, pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, followup, reschedule_form=form)
+    try:
+        services.followup_reschedule(
+            followup=followup, due_at=form.cleaned_data["due_at"], by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The follow-up was rescheduled."))
+    return redirect(_next_or(request, "followups:mine"))

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ReferralsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'referrals'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "referrals"

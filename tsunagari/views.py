@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -38,4 +39,20 @@ def healthz(request):
 
 @login_required
 def home(request):
-    return render(request, "home.html")
+    """Each role's start page: counts and links only, never case content."""
+    from cases.selectors.dashboard import counselor_dashboard, programme_counts
+    from openings.models import Channel
+    from openings.selectors import next_opening, opening_at
+
+    user = request.user
+    now = timezone.now()
+    current = opening_at(now, Channel.LINE)
+    context = {
+        "current": current,
+        "upcoming": None if current else next_opening(Channel.LINE, after=now),
+    }
+    if user.is_counselor:
+        context["mine"] = counselor_dashboard(user=user, now=now)
+    if user.is_coordinator or user.is_supervisor:
+        context["programme"] = programme_counts(now=now)
+    return render(request, "home.html", context)

@@ -1,0 +1,156 @@
+"""Forms of the case pages. They validate input only; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.models import User
+
+from .models import Case, SupportGoal
+from .selectors.cases import counselors_qs, staff_qs
+
+
+class _PageForm(forms.Form):
+    """The case page holds many forms: each gets its own ids, so labels and errors stay tied
+    to the right field."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CaseFilterForm(forms.Form):
+    STATUS_CHOICES = [
+        ("", _("Open cases")),
+        *Case.Status.choices,
+        ("all", _("All")),
+    ]
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", _("All")), *Case.Priority.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    mine = forms.BooleanField(label=_("Only cases I am assigned to"), required=False)
+
+
+class CaseOpenForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("A short working title, without her name (optional)."),
+    )
+    counselors = forms.ModelMultipleChoiceField(
+        label=_("Counselors"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["counselors"].queryset = counselors_qs()
+
+
+class CaseAssignForm(_PageForm):
+    id_prefix = "assign"
+    counselors = forms.ModelMultipleChoiceField(
+        label=_("Counselors"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["counselors"].queryset = counselors_qs()
+
+
+class CaseStatusForm(_PageForm):
+    id_prefix = "status"
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[c for c in Case.Status.choices if c[0] != Case.Status.CLOSED],
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CaseNoteForm(_PageForm):
+    id_prefix = "note"
+    body = forms.CharField(label=_("Case note"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CaseNoteCorrectForm(_PageForm):
+    id_prefix = "correct"
+    body = forms.CharField(label=_("Corrected note"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SupportGoalForm(_PageForm):
+    id_prefix = "goal"
+    text = forms.CharField(label=_("Goal"), max_length=300)
+
+
+class SupportActionForm(_PageForm):
+    id_prefix = "action"
+    description = forms.CharField(label=pgettext_lazy("support plan", "Action"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_on = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    goal = forms.ModelChoiceField(
+        label=_("Goal"), queryset=SupportGoal.objects.none(), required=False
+    )
+
+    def __init__(self, *args, case: Case, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_qs()
+        # Only this case's goals are offered, and only these are accepted.
+        self.fields["goal"].queryset = SupportGoal.objects.filter(
+            case=case, achieved_at__isnull=True
+        ).order_by("created_at", "pk")
+
+
+class ClosureRequestForm(_PageForm):
+    id_prefix = "closure"
+    reason = forms.ChoiceField(
+        label=_("Reason for closing"),
+        choices=[("", "---------"), *Case.CloseReason.choices],
+    )
+    note = forms.CharField(
+        label=_("Note for the supervisor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClosureDecisionForm(_PageForm):
+    id_prefix = "decision"
+    APPROVE = "approve"
+    DECLINE = "decline"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve closing")), (DECLINE, _("Decline"))],
+    )
+    note = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == self.DECLINE and not data.get("note", "").strip():
+            self.add_error("note", _("Say why closing is declined."))
+        return data
+
+
+class CaseReopenForm(_PageForm):
+    id_prefix = "reopen"
+    note = forms.CharField(
+        label=_("Why is the case reopened?"), widget=forms.Textarea(attrs={"rows": 2})
+    )

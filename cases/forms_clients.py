@@ -1,0 +1,234 @@
+"""Forms of the client and consultation pages. They check input shape only; the rules live in
+`cases.services.clients` and `cases.services.consultations`."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .models import Case, Client, Consultation, RiskFlag
+from .selectors.clients import counselor_choices
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# "None" alone is translated by the admin's catalogue first (as "None"); a context keeps ours.
+OUTCOME_CHOICES = [
+    (value, pgettext_lazy("consultation outcome", "None") if value == "none" else label)
+    for value, label in Consultation.Outcome.choices
+]
+CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect, forms.CheckboxInput)
+
+
+def _model_field(model, name: str, **kwargs) -> forms.Field:
+    """The form field Django derives from the model field (label, length, choices)."""
+    return model._meta.get_field(name).formfield(**kwargs)
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on widgets, and `is-invalid` on fields with errors (Django itself adds
+    aria-invalid and the aria-describedby that ties each error to its field)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, CHOICE_WIDGETS):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def default_times(
+    now: datetime.datetime | None = None,
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """A conversation that just ended: 30 minutes up to now, rounded down to 5 minutes."""
+    now = timezone.localtime(now or timezone.now()).replace(second=0, microsecond=0)
+    ended = now - datetime.timedelta(minutes=now.minute % 5)
+    return ended - datetime.timedelta(minutes=30), ended
+
+
+class ClientProfileForm(BootstrapFormMixin, forms.Form):
+    nickname = _model_field(
+        Client, "nickname", help_text=_("The name she uses with us; not her real name.")
+    )
+    line_user_id = _model_field(Client, "line_user_id", required=False)
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=30,
+        required=False,
+        help_text=_("Hyphens are fine; only digits are kept."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    age_band = _model_field(Client, "age_band")
+    ward = _model_field(Client, "ward")
+    employment = _model_field(Client, "employment")
+    household = _model_field(Client, "household")
+    heard_from = _model_field(Client, "heard_from", required=False)
+    consent_scope = _model_field(Client, "consent_scope")
+    consent_given_on = _model_field(Client, "consent_given_on", widget=DATE_WIDGET)
+    consent_method = _model_field(Client, "consent_method", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line_user_id"].widget.attrs["autocomplete"] = "off"
+        self.fields["nickname"].widget.attrs["autocomplete"] = "off"
+
+
+class ClientEditForm(ClientProfileForm):
+    first_contact_at = _model_field(Client, "first_contact_at", widget=DATETIME_WIDGET)
+
+    @staticmethod
+    def initial_for(client: Client) -> dict:
+        return {name: getattr(client, name) for name in ClientEditForm.base_fields}
+
+
+class ConsultationForm(BootstrapFormMixin, forms.Form):
+    kind = _model_field(Consultation, "kind", label=_("how she consulted"))
+    started_at = forms.DateTimeField(label=_("start"), widget=DATETIME_WIDGET)
+    ended_at = forms.DateTimeField(label=_("end"), widget=DATETIME_WIDGET)
+    main_concern = forms.ChoiceField(
+        label=_("main concern"),
+        choices=[("", _("Choose…")), *Consultation.MainConcern.choices],
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("topics"),
+        choices=Consultation.Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    established = forms.TypedChoiceField(
+        label=_("Was the consultation established?"),
+        choices=[("yes", _("Yes (established)")), ("no", _("No (not established)"))],
+        coerce=lambda value: value == "yes",
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+    summary = forms.CharField(
+        label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notes = forms.CharField(
+        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcomes = forms.MultipleChoiceField(
+        label=_("outcome"),
+        choices=OUTCOME_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
+    counselors = forms.ModelMultipleChoiceField(
+        label=_("counselors"),
+        queryset=counselor_choices(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    case = forms.ModelChoiceField(
+        label=_("case"), queryset=Case.objects.none(), required=False, empty_label=_("(none)")
+    )
+
+    def __init__(self, *args, cases=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if cases is None:
+            del self.fields["case"]
+        else:
+            self.fields["case"].queryset = cases
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("started_at"), data.get("ended_at")
+        if start and end and end < start:
+            self.add_error("ended_at", ValidationError(_("The end must not be before the start.")))
+        return data
+
+    @staticmethod
+    def initial_for(consultation: Consultation) -> dict:
+        return {
+            "kind": consultation.kind,
+            "started_at": consultation.started_at,
+            "ended_at": consultation.ended_at,
+            "main_concern": consultation.main_concern,
+            "topics": consultation.topics,
+            "established": "yes" if consultation.established else "no",
+            "summary": consultation.summary,
+            "notes": consultation.notes,
+            "outcomes": consultation.outcomes,
+            "follow_up_needed": consultation.follow_up_needed,
+            "counselors": list(consultation.counselors.all()),
+            "case": consultation.case_id,
+        }
+
+    def consultation_data(self) -> dict:
+        names = [n for n in ConsultationForm.base_fields if n in self.fields]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class IntakeForm(ConsultationForm, ClientProfileForm):
+    """Intake: a new client and her first consultation, in one form."""
+
+    # The order a counselor fills it in after a chat: who, when, what, then her profile.
+    field_order = [
+        "nickname",
+        "kind",
+        "started_at",
+        "ended_at",
+        "main_concern",
+        "topics",
+        "established",
+        "summary",
+        "outcomes",
+        "follow_up_needed",
+        "notes",
+        "line_user_id",
+        "phone",
+        "age_band",
+        "ward",
+        "employment",
+        "household",
+        "heard_from",
+        "consent_scope",
+        "consent_given_on",
+        "consent_method",
+        "counselors",
+    ]
+
+    def client_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in ClientProfileForm.base_fields}
+        data["first_contact_at"] = self.cleaned_data["started_at"]
+        return data
+
+
+class RiskFlagForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("risk"), choices=RiskFlag.Kind.choices)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    expires_at = forms.DateTimeField(label=_("expires at"), required=False, widget=DATETIME_WIDGET)
+
+
+class CounselorsForm(BootstrapFormMixin, forms.Form):
+    counselors = forms.ModelMultipleChoiceField(
+        label=_("counselors"),
+        queryset=counselor_choices(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class MergeForm(BootstrapFormMixin, forms.Form):
+    merged = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Reason for merging"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

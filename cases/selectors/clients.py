@@ -1,0 +1,211 @@
+"""Reads of clients and consultations for the client pages, built on the access scoping."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Lookup,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role, User
+from followups.models import FollowUp
+
+from ..models import Case, Client, Consultation, RiskFlag
+from ..services.clients import phone_normalise
+from .access import client_get_for, clients_visible_to, consultations_visible_to
+
+SEARCH_LIMIT = 50
+
+
+class _ILike(Lookup):
+    """`col ILIKE pattern` on the bare column, so the trigram GIN index can serve it
+    (Django's icontains wraps the column in UPPER(), which the index does not cover)."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _like_fragment(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def client_may_use_pages(user: User) -> bool:
+    """Client pages are for counselors and supervisors; everyone else gets 404."""
+    return user.is_authenticated and (user.is_counselor or user.is_supervisor)
+
+
+def require_client_pages(user: User) -> None:
+    if not client_may_use_pages(user):
+        raise Http404
+
+
+def search_filter(q: str) -> Q:
+    """Nickname fragment, exact LINE user id, or phone fragment (digits only)."""
+    q = (q or "").strip()
+    if not q:
+        return Q()
+    condition = Q(_ILike(F("nickname"), Value(_like_fragment(q)))) | Q(line_user_id=q)
+    digits = phone_normalise(q)
+    # A phone fragment must be most of what was typed, so "さくら2" does not match every "2".
+    if len(digits) >= 3 and len(digits) * 2 >= len(q.replace("-", "").replace(" ", "")):
+        condition |= Q(_ILike(F("phone"), Value(_like_fragment(digits))))
+    return condition
+
+
+def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Last consultation time and open-case count as subqueries: one query, no N+1."""
+    last = (
+        Consultation.objects.filter(client=OuterRef("pk"))
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    open_cases = (
+        Case.objects.filter(client=OuterRef("pk"))
+        .exclude(status=Case.Status.CLOSED)
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    now = timezone.now()
+    active_flags = RiskFlag.objects.filter(client=OuterRef("pk"), cleared_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
+    return qs.annotate(
+        last_consultation_at=Subquery(last),
+        open_case_count=Coalesce(Subquery(open_cases, output_field=IntegerField()), 0),
+        has_risk=Exists(active_flags),
+        in_queue=~Exists(assigned),
+    )
+
+
+def client_search(user: User, q: str) -> QuerySet[Client]:
+    """Search before create: at most 50 visible, unmerged clients matching `q`."""
+    if not (q or "").strip():
+        return Client.objects.none()
+    qs = clients_visible_to(user).exclude(status=Client.Status.MERGED).filter(search_filter(q))
+    return _with_summary(qs).order_by(F("last_consultation_at").desc(nulls_last=True), "-id")[
+        :SEARCH_LIMIT
+    ]
+
+
+def client_list(
+    user: User,
+    *,
+    q: str = "",
+    queue: bool = False,
+    ward: str = "",
+    status: str = "",
+    risk: str = "",
+) -> QuerySet[Client]:
+    """The client list page: visible clients, filtered; merged ones only when asked for."""
+    qs = clients_visible_to(user)
+    if q.strip():
+        qs = qs.filter(search_filter(q))
+    if status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status=Client.Status.MERGED)
+    if ward:
+        qs = qs.filter(ward=ward)
+    if risk:
+        now = timezone.now()
+        qs = qs.filter(
+            Exists(
+                RiskFlag.objects.filter(
+                    client=OuterRef("pk"), kind=risk, cleared_at__isnull=True
+                ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            )
+        )
+    qs = _with_summary(qs)
+    if queue:
+        qs = qs.filter(in_queue=True, status=Client.Status.ACTIVE)
+    return qs.order_by(F("last_consultation_at").desc(nulls_last=True), "-first_contact_at", "-id")
+
+
+def client_detail_get_for(user: User, pk: int) -> Client:
+    """The client with everything her page shows, fetched in a fixed number of queries."""
+    require_client_pages(user)
+    now = timezone.now()
+    qs = (
+        clients_visible_to(user)
+        .select_related("merged_into", "consent_recorded_by", "created_by")
+        .prefetch_related(
+            "counselors",
+            Prefetch(
+                "risk_flags",
+                queryset=RiskFlag.objects.filter(cleared_at__isnull=True)
+                .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+                .select_related("set_by"),
+                to_attr="active_risk_flags",
+            ),
+            Prefetch(
+                "consultations",
+                queryset=Consultation.objects.select_related("recorded_by", "opening", "case")
+                .prefetch_related("counselors")
+                .order_by("-started_at", "-id"),
+            ),
+            Prefetch(
+                "cases",
+                queryset=Case.objects.prefetch_related("counselors").order_by("-opened_at", "-id"),
+            ),
+            Prefetch(
+                "followups",
+                queryset=FollowUp.objects.select_related("assignee").order_by("due_at", "id"),
+            ),
+        )
+    )
+    try:
+        return qs.get(pk=pk)
+    except (Client.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def client_for_page(user: User, pk: int) -> Client:
+    """A visible client for pages that show only her profile (404 otherwise)."""
+    require_client_pages(user)
+    return client_get_for(user, pk)
+
+
+def consultation_detail_get_for(user: User, pk: int) -> Consultation:
+    require_client_pages(user)
+    try:
+        return (
+            consultations_visible_to(user)
+            .select_related("case")
+            .prefetch_related("counselors")
+            .get(pk=pk)
+        )
+    except (Consultation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def counselor_choices() -> QuerySet[User]:
+    """Active counselors, for the counselors fields."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.COUNSELOR)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def open_cases_for(client: Client) -> QuerySet[Case]:
+    return Case.objects.filter(client=client).exclude(status=Case.Status.CLOSED)

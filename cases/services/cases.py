@@ -1,0 +1,510 @@
+"""Cases (ケース): opening, assignment, status, support plan, notes and closing.
+
+Every function here is one transaction and writes its CaseEvent (who, when, before/after) in
+that same transaction, so the event log and the case never disagree. Closing needs a
+supervisor's approval: a counselor requests it, a supervisor approves or declines.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+
+from ..models import (
+    Case,
+    CaseClosureRequest,
+    CaseEvent,
+    CaseNote,
+    Client,
+    Consultation,
+    RiskFlag,
+    SupportAction,
+    SupportGoal,
+)
+
+logger = logging.getLogger(__name__)
+
+# Moves a counselor may make with case_set_status. Closing goes through a supervisor's
+# approval (case_request_closure / case_approve_closure) and reopening through case_reopen.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    Case.Status.OPEN: frozenset({Case.Status.ACTIVE}),
+    Case.Status.ACTIVE: frozenset({Case.Status.ON_HOLD}),
+    Case.Status.ON_HOLD: frozenset({Case.Status.ACTIVE}),
+    Case.Status.CLOSED: frozenset(),
+}
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _event(
+    *,
+    case: Case,
+    kind: str,
+    by: User,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=by, before=before or {}, after=after or {}, note=note
+    )
+
+
+def _lock_case(case: Case) -> Case:
+    """The case row re-read under a row lock; the caller's copy may be stale."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _refuse_if_closed(case: Case) -> None:
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError(
+            _("This case is closed. Ask a supervisor to reopen it first."), code="case_closed"
+        )
+
+
+def _counselor_ids(users: Iterable[User]) -> list[int]:
+    return sorted({u.pk for u in users})
+
+
+def _validate_counselors(counselors: Iterable[User]) -> list[User]:
+    counselors = list(counselors)
+    if not counselors:
+        raise ValidationError(_("Choose at least one counselor."), code="no_counselor")
+    for user in counselors:
+        if not (user.is_counselor or user.is_supervisor):
+            raise ValidationError(
+                _("%(name)s is not a counselor.") % {"name": user}, code="not_counselor"
+            )
+    return counselors
+
+
+def _active_flag_kinds(client: Client) -> set[str]:
+    now = timezone.now()
+    return set(
+        RiskFlag.objects.filter(client=client, cleared_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("kind", flat=True)
+    )
+
+
+def priority_for_client(client: Client) -> int:
+    """HIGH if a high-risk flag is active, MEDIUM if any other flag is, else NORMAL."""
+    kinds = _active_flag_kinds(client)
+    if kinds & set(RiskFlag.HIGH_RISK):
+        return Case.Priority.HIGH
+    if kinds:
+        return Case.Priority.MEDIUM
+    return Case.Priority.NORMAL
+
+
+def _supervisors() -> list[User]:
+    group = Group.objects.filter(name=Role.SUPERVISOR)
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__in=group) | Q(is_superuser=True))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _notify(*, user: User, kind: str, title: str, url: str, dedupe_key: str) -> None:
+    """In-app notification through the notifications app, when it offers the service."""
+    try:
+        from notifications.services import notification_send
+    except ImportError:
+        logger.warning("notifications.services.notification_send is missing; not notifying")
+        return
+    notification_send(user=user, kind=kind, title=title, url=url, dedupe_key=dedupe_key)
+
+
+# --- opening, priority, assignment, status ----------------------------------------------
+
+
+@transaction.atomic
+def case_open(
+    *,
+    client: Client,
+    by: User,
+    opened_from: Consultation | None = None,
+    counselors: Iterable[User] | None = None,
+    title: str = "",
+) -> Case:
+    """Open a case when a consultation shows she needs continued accompaniment (伴走支援)."""
+    if client.status != Client.Status.ACTIVE:
+        raise ValidationError(_("Cases can only be opened for active clients."), code="inactive")
+    counselors = _validate_counselors(counselors if counselors is not None else [by])
+    if opened_from is not None:
+        # Two counselors opening a case from the same consultation at once: one wins.
+        opened_from = Consultation.objects.select_for_update().get(pk=opened_from.pk)
+        if opened_from.client_id != client.pk:
+            raise ValidationError(
+                _("That consultation belongs to another client."), code="other_client"
+            )
+        if opened_from.case_id is not None:
+            raise ValidationError(
+                _("That consultation is already part of a case."), code="already_linked"
+            )
+    case = Case.objects.create(
+        client=client,
+        opened_from=opened_from,
+        title=title.strip(),
+        opened_by=by,
+        status=Case.Status.OPEN,
+        priority=priority_for_client(client),
+    )
+    case.counselors.set(counselors)
+    if opened_from is not None:
+        Consultation.objects.filter(pk=opened_from.pk).update(case=case)
+        opened_from.case = case
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.OPENED,
+        by=by,
+        after={
+            "status": case.status,
+            "priority": case.priority,
+            "counselors": _counselor_ids(counselors),
+            "opened_from": opened_from.pk if opened_from else None,
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_priority_refresh(*, client: Client, by: User | None = None) -> None:
+    """Recompute the priority of the client's open cases from her active risk flags.
+
+    Call it after any risk-flag change, in the same transaction. `by` is recorded as the
+    actor; without it, the person who last set or cleared one of her flags is.
+    """
+    # A flag changed by two people at once: the second waits here and then reads both flags.
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(client=client)
+        .exclude(status=Case.Status.CLOSED)
+        .order_by("pk")
+    )
+    if not cases:
+        return
+    priority = priority_for_client(client)
+    changed = [c for c in cases if c.priority != priority]
+    if not changed:
+        return
+    actor = by or _last_flag_actor(client) or changed[0].opened_by
+    for case in changed:
+        before = case.priority
+        case.priority = priority
+        case.save(update_fields=["priority", "updated_at"])
+        _event(
+            case=case,
+            kind=CaseEvent.Kind.PRIORITY_CHANGED,
+            by=actor,
+            before={"priority": before},
+            after={"priority": priority},
+        )
+
+
+def _last_flag_actor(client: Client) -> User | None:
+    flags = list(RiskFlag.objects.filter(client=client).select_related("set_by", "cleared_by"))
+    moments = [(f.set_at, f.set_by) for f in flags]
+    moments += [(f.cleared_at, f.cleared_by) for f in flags if f.cleared_at and f.cleared_by]
+    if not moments:
+        return None
+    return max(moments, key=lambda m: m[0])[1]
+
+
+@transaction.atomic
+def case_assign(*, case: Case, counselors: Iterable[User], by: User) -> Case:
+    counselors = _validate_counselors(counselors)
+    # Two people reassigning at once: each records the team the other left.
+    case = _lock_case(case)
+    _refuse_if_closed(case)
+    before = _counselor_ids(case.counselors.all())
+    after = _counselor_ids(counselors)
+    if before == after:
+        return case
+    case.counselors.set(counselors)
+    case.save(update_fields=["updated_at"])
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.ASSIGNED,
+        by=by,
+        before={"counselors": before},
+        after={"counselors": after},
+    )
+    return case
+
+
+@transaction.atomic
+def case_set_status(*, case: Case, status: str, by: User, note: str = "") -> Case:
+    """Move between open, active and on hold. Closing and reopening have their own steps."""
+    # A status change racing a closing approval: the second sees the first's result.
+    case = _lock_case(case)
+    if status not in STATUS_TRANSITIONS.get(case.status, frozenset()):
+        raise ValidationError(
+            _("A case cannot go from “%(before)s” to “%(after)s”.")
+            % {
+                "before": Case.Status(case.status).label,
+                "after": Case.Status(status).label if status in Case.Status.values else status,
+            },
+            code="invalid_transition",
+        )
+    before = case.status
+    case.status = status
+    case.save(update_fields=["status", "updated_at"])
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.STATUS_CHANGED,
+        by=by,
+        before={"status": before},
+        after={"status": status},
+        note=note.strip(),
+    )
+    return case
+
+
+# --- support plan (支援計画) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def support_goal_add(*, case: Case, text: str, by: User) -> SupportGoal:
+    _refuse_if_closed(case)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the goal."), code="blank")
+    return SupportGoal.objects.create(case=case, text=text, created_by=by)
+
+
+@transaction.atomic
+def support_goal_achieve(*, goal: SupportGoal, by: User) -> SupportGoal:
+    # Two people ticking the same goal: the second is told it is already done.
+    goal = SupportGoal.objects.select_for_update().select_related("case").get(pk=goal.pk)
+    _refuse_if_closed(goal.case)
+    if goal.achieved_at is not None:
+        raise ValidationError(_("This goal is already achieved."), code="already_achieved")
+    goal.achieved_at = timezone.now()
+    goal.achieved_by = by
+    goal.save(update_fields=["achieved_at", "achieved_by"])
+    return goal
+
+
+@transaction.atomic
+def support_action_add(
+    *,
+    case: Case,
+    description: str,
+    owner: User,
+    due_on: datetime.date | None,
+    by: User,
+    goal: SupportGoal | None = None,
+) -> SupportAction:
+    _refuse_if_closed(case)
+    description = description.strip()
+    if not description:
+        raise ValidationError(_("Describe the action."), code="blank")
+    if goal is not None and goal.case_id != case.pk:
+        raise ValidationError(_("That goal belongs to another case."), code="other_case")
+    if not owner.is_active:
+        raise ValidationError(_("The owner must be an active staff member."), code="inactive")
+    return SupportAction.objects.create(
+        case=case, goal=goal, description=description, owner=owner, due_on=due_on, created_by=by
+    )
+
+
+@transaction.atomic
+def support_action_complete(*, action: SupportAction, by: User) -> SupportAction:
+    # Two people completing the same action: the second is told it is already done.
+    action = SupportAction.objects.select_for_update().select_related("case").get(pk=action.pk)
+    _refuse_if_closed(action.case)
+    if action.done_at is not None:
+        raise ValidationError(_("This action is already done."), code="already_done")
+    action.done_at = timezone.now()
+    action.done_by = by
+    action.save(update_fields=["done_at", "done_by"])
+    return action
+
+
+# --- notes (ケース記録) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, body: str, by: User) -> CaseNote:
+    """A new note. Notes are append-only (a database trigger refuses UPDATE and DELETE)."""
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Write the note."), code="blank")
+    return CaseNote.objects.create(case=case, author=by, body=body)
+
+
+@transaction.atomic
+def case_note_correct(*, note: CaseNote, body: str, by: User) -> CaseNote:
+    """Correct a note by adding a new one that points at it; the original stays as written."""
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Write the corrected note."), code="blank")
+    if body == note.body:
+        raise ValidationError(_("The correction is the same as the note."), code="unchanged")
+    return CaseNote.objects.create(case_id=note.case_id, author=by, body=body, corrects=note)
+
+
+# --- closing (終結) with a supervisor's approval ------------------------------------------
+
+
+@transaction.atomic
+def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> CaseClosureRequest:
+    if reason not in Case.CloseReason.values:
+        raise ValidationError(_("Choose a reason for closing."), code="reason")
+    # Two counselors requesting at once: one request is pending, the other is told so.
+    case = _lock_case(case)
+    _refuse_if_closed(case)
+    pending = CaseClosureRequest.objects.filter(case=case, state=CaseClosureRequest.State.PENDING)
+    if pending.exists():
+        raise ValidationError(
+            _("A closing request for this case is already awaiting approval."), code="pending"
+        )
+    try:
+        # The savepoint keeps the transaction usable if the one-pending constraint fires.
+        with transaction.atomic():
+            request = CaseClosureRequest.objects.create(
+                case=case, reason=reason, note=note.strip(), requested_by=by
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("A closing request for this case is already awaiting approval."), code="pending"
+        ) from None
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.CLOSURE_REQUESTED,
+        by=by,
+        after={"reason": reason, "request": request.pk},
+        note=request.note,
+    )
+    url = reverse("cases:case_detail", kwargs={"pk": case.pk})
+    for supervisor in _supervisors():
+        if supervisor.pk == by.pk:
+            continue
+        with translation.override(supervisor.language):
+            # No personal details in the title: it may be e-mailed.
+            title = _("Closing of case #%(id)s awaits your approval") % {"id": case.pk}
+        _notify(
+            user=supervisor,
+            kind="closure_requested",
+            title=title,
+            url=url,
+            dedupe_key=f"closure:{request.id}",
+        )
+    return request
+
+
+def _lock_request(request: CaseClosureRequest, by: User) -> tuple[Case, CaseClosureRequest]:
+    if not by.is_supervisor:
+        raise PermissionDenied(_("Only a supervisor can decide on closing a case."))
+    # Two supervisors deciding the same request at once: lock the case, then the request (the
+    # same order everywhere), so the second waits, then sees it decided and is refused.
+    case = Case.objects.select_for_update().get(pk=request.case_id)
+    request = CaseClosureRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != CaseClosureRequest.State.PENDING:
+        raise ValidationError(_("This closing request was already decided."), code="decided")
+    return case, request
+
+
+def _notify_decision(request: CaseClosureRequest) -> None:
+    requester = request.requested_by
+    with translation.override(requester.language):
+        if request.state == CaseClosureRequest.State.APPROVED:
+            title = _("Closing of case #%(id)s was approved") % {"id": request.case_id}
+        else:
+            title = _("Closing of case #%(id)s was declined") % {"id": request.case_id}
+    _notify(
+        user=requester,
+        kind="closure_decided",
+        title=title,
+        url=reverse("cases:case_detail", kwargs={"pk": request.case_id}),
+        dedupe_key=f"closure-decided:{request.pk}",
+    )
+
+
+@transaction.atomic
+def case_approve_closure(*, request: CaseClosureRequest, by: User, note: str = "") -> Case:
+    case, request = _lock_request(request, by)
+    now = timezone.now()
+    request.state = CaseClosureRequest.State.APPROVED
+    request.decided_by = by
+    request.decided_at = now
+    request.decision_note = note.strip()
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    before = {"status": case.status, "close_reason": case.close_reason}
+    case.status = Case.Status.CLOSED
+    case.closed_at = now
+    case.close_reason = request.reason
+    case.save(update_fields=["status", "closed_at", "close_reason", "updated_at"])
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.CLOSURE_APPROVED,
+        by=by,
+        before=before,
+        after={"status": case.status, "close_reason": case.close_reason, "request": request.pk},
+        note=request.decision_note,
+    )
+    if request.requested_by_id != by.pk:
+        _notify_decision(request)
+    return case
+
+
+@transaction.atomic
+def case_reject_closure(
+    *, request: CaseClosureRequest, by: User, note: str = ""
+) -> CaseClosureRequest:
+    case, request = _lock_request(request, by)
+    request.state = CaseClosureRequest.State.REJECTED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note.strip()
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.CLOSURE_REJECTED,
+        by=by,
+        before={"request_state": CaseClosureRequest.State.PENDING},
+        after={"request_state": request.state, "request": request.pk},
+        note=request.decision_note,
+    )
+    if request.requested_by_id != by.pk:
+        _notify_decision(request)
+    return request
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, by: User, note: str) -> Case:
+    if not by.is_supervisor:
+        raise PermissionDenied(_("Only a supervisor can reopen a case."))
+    # Two supervisors reopening at once: the second sees an open case and is refused.
+    case = _lock_case(case)
+    if case.status != Case.Status.CLOSED:
+        raise ValidationError(_("Only a closed case can be reopened."), code="not_closed")
+    before = {"status": case.status, "close_reason": case.close_reason}
+    case.status = Case.Status.ACTIVE
+    case.closed_at = None
+    case.close_reason = ""
+    case.save(update_fields=["status", "closed_at", "close_reason", "updated_at"])
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.REOPENED,
+        by=by,
+        before=before,
+        after={"status": case.status},
+        note=note.strip(),
+    )
+    return case

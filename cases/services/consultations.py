@@ -1,0 +1,220 @@
+"""Writes on consultations (相談): recording one conversation, and the intake that registers a
+new client together with her first consultation."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from openings.models import Opening
+
+from ..models import Case, Client, Consultation
+from .clients import client_create, counselors_only
+
+# Consultation kinds held in opening windows (開設日), and the window's channel.
+OPENING_CHANNEL = {
+    Consultation.Kind.LINE: "line",
+    Consultation.Kind.LEGAL: "legal",
+    Consultation.Kind.HEALTH: "health",
+}
+
+CONSULTATION_FIELDS = (
+    "kind",
+    "started_at",
+    "ended_at",
+    "counselors",
+    "main_concern",
+    "topics",
+    "established",
+    "summary",
+    "notes",
+    "outcomes",
+    "follow_up_needed",
+    "case",
+)
+
+
+def opening_for(*, kind: str, started_at: datetime.datetime) -> Opening | None:
+    """The opening window a consultation of this kind, starting then, belongs to."""
+    channel = OPENING_CHANNEL.get(kind)
+    if channel is None:
+        return None
+    try:
+        from openings.selectors import opening_at
+    except ImportError:
+        # Without the openings selectors, the window that contains the start is the answer.
+        return (
+            Opening.objects.filter(
+                channel=channel, starts_at__lte=started_at, ends_at__gt=started_at
+            )
+            .order_by("starts_at")
+            .first()
+        )
+    opening = opening_at(started_at, channel=channel)
+    if opening is not None and opening.pk is None:
+        # A window computed from the rules but not yet materialised: make its row, then link.
+        from openings.services import openings_materialize
+
+        day = timezone.localtime(opening.starts_at).date()
+        openings_materialize(start=day, end=day, channel=channel)
+        opening = opening_at(started_at, channel=channel)
+        if opening is not None and opening.pk is None:
+            return None
+    return opening
+
+
+def _validate(
+    *,
+    client: Client,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime,
+    counselors: list[User],
+    main_concern: str,
+    topics: list[str],
+    outcomes: list[str],
+    case: Case | None,
+    kind: str,
+) -> None:
+    errors: dict[str, str] = {}
+    if kind not in Consultation.Kind.values:
+        errors["kind"] = _("Choose how she consulted.")
+    if ended_at < started_at:
+        errors["ended_at"] = _("The end must not be before the start.")
+    if main_concern not in Consultation.MainConcern.values:
+        errors["main_concern"] = _("Choose the main concern.")
+    if set(topics) - set(Consultation.Topic.values):
+        errors["topics"] = _("Choose topics from the list.")
+    if set(outcomes) - set(Consultation.Outcome.values):
+        errors["outcomes"] = _("Choose outcomes from the list.")
+    if not counselors:
+        errors["counselors"] = _("Choose at least one counselor.")
+    if case is not None and case.client_id != client.pk:
+        errors["case"] = _("This case belongs to another client.")
+    if client.status == Client.Status.MERGED:
+        errors["__all__"] = _("This client was merged into another record; record it there.")
+    if errors:
+        raise ValidationError(errors)
+    counselors_only(counselors)
+
+
+@transaction.atomic
+def consultation_record(
+    *,
+    client: Client,
+    kind: str,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime,
+    counselors: Iterable[User],
+    main_concern: str,
+    topics: Iterable[str] = (),
+    established: bool = True,
+    summary: str = "",
+    notes: str = "",
+    outcomes: Iterable[str] = (),
+    follow_up_needed: bool = False,
+    by: User,
+    case: Case | None = None,
+) -> Consultation:
+    counselors = list(counselors)
+    topics, outcomes = list(topics), list(outcomes)
+    _validate(
+        client=client,
+        kind=kind,
+        started_at=started_at,
+        ended_at=ended_at,
+        counselors=counselors,
+        main_concern=main_concern,
+        topics=topics,
+        outcomes=outcomes,
+        case=case,
+    )
+    consultation = Consultation.objects.create(
+        client=client,
+        case=case,
+        kind=kind,
+        started_at=started_at,
+        ended_at=ended_at,
+        opening=opening_for(kind=kind, started_at=started_at),
+        main_concern=main_concern,
+        topics=topics,
+        established=established,
+        summary=summary or "",
+        notes=notes or "",
+        outcomes=outcomes,
+        follow_up_needed=follow_up_needed,
+        recorded_by=by,
+    )
+    consultation.counselors.set(counselors)
+    if by.is_counselor:
+        # Two counselors recording for the same queued client at once: only one takes her.
+        locked = Client.objects.select_for_update().get(pk=client.pk)
+        if not locked.counselors.exists():
+            locked.counselors.add(by)  # she leaves the intake queue
+    return consultation
+
+
+@transaction.atomic
+def consultation_update(*, consultation: Consultation, by: User, **changes: Any) -> Consultation:
+    """Correct a recorded consultation (see CONSULTATION_FIELDS). History keeps the old values."""
+    unknown = set(changes) - set(CONSULTATION_FIELDS)
+    if unknown:
+        raise TypeError(
+            f"consultation_update() got unexpected fields: {', '.join(sorted(unknown))}"
+        )
+    # Two people correcting the same record: the second must start from the first's result.
+    consultation = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .get(pk=consultation.pk)
+    )
+    counselors = changes.pop("counselors", None)
+    for field, value in changes.items():
+        setattr(consultation, field, value)
+    consultation.topics = list(consultation.topics)
+    consultation.outcomes = list(consultation.outcomes)
+    current = counselors if counselors is not None else list(consultation.counselors.all())
+    _validate(
+        client=consultation.client,
+        kind=consultation.kind,
+        started_at=consultation.started_at,
+        ended_at=consultation.ended_at,
+        counselors=list(current),
+        main_concern=consultation.main_concern,
+        topics=consultation.topics,
+        outcomes=consultation.outcomes,
+        case=consultation.case,
+    )
+    if {"kind", "started_at"} & set(changes):
+        consultation.opening = opening_for(
+            kind=consultation.kind, started_at=consultation.started_at
+        )
+    consultation.summary = consultation.summary or ""
+    consultation.notes = consultation.notes or ""
+    consultation.save()
+    if counselors is not None:
+        consultation.counselors.set(counselors)
+    return consultation
+
+
+@transaction.atomic
+def consultation_intake(
+    *,
+    by: User,
+    client: Client | None = None,
+    new_client: dict[str, Any] | None = None,
+    **consultation: Any,
+) -> Consultation:
+    """Intake in one step: register the client (unless `client` is given) and record the
+    consultation. Either both are saved or neither is."""
+    if (client is None) == (new_client is None):
+        raise TypeError("consultation_intake() needs exactly one of client and new_client")
+    if client is None:
+        client = client_create(by=by, **new_client)
+    return consultation_record(client=client, by=by, **consultation)

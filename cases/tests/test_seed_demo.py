@@ -1,0 +1,144 @@
+import hashlib
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from cases import demo
+from cases.models import Case, Client, Consultation, RiskFlag
+from cases.tests.factories import ClientFactory
+from cases.tests.test_admin import CHANGELIST_BUDGET
+from cases.tests.test_supervisor_caseload import CASELOAD_BUDGET
+from cases.tests.test_supervisor_risk_board import RISK_BOARD_BUDGET
+from followups.models import FollowUp
+from openings.models import Channel, Opening
+
+
+def _seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def _db_digest() -> str:
+    """What a person would notice differs: clients, consultations, cases, in a stable order."""
+    h = hashlib.sha256()
+    for row in Client.objects.order_by("first_contact_at", "line_user_id").values_list(
+        "nickname", "line_user_id", "age_band", "ward", "employment", "household", "status"
+    ):
+        h.update(repr(row).encode())
+    for row in Consultation.objects.order_by("started_at", "client__line_user_id").values_list(
+        "client__line_user_id", "kind", "started_at", "main_concern", "topics", "established"
+    ):
+        h.update(repr(row).encode())
+    for row in Case.objects.order_by("opened_at", "client__line_user_id").values_list(
+        "client__line_user_id", "status", "priority", "opened_at", "closed_at"
+    ):
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+@pytest.mark.django_db
+def test_it_loads_the_fy2022_volumes_once(client):
+    output = _seed("--scale", "1", "--seed", "7")
+
+    fy = {"starts_at__gte": demo.FY_START, "starts_at__lt": demo.FY_END}
+    assert Opening.objects.filter(channel=Channel.LINE, **fy).count() == 105
+    assert Client.objects.count() == 1424
+    kinds = Consultation.objects.values_list("kind", flat=True)
+    assert list(kinds).count("line") == 1081
+    assert list(kinds).count("legal") == 23
+    assert list(kinds).count("health") == 21
+    assert Consultation.objects.filter(kind="legal").values("opening").distinct().count() == 2
+    assert Consultation.objects.filter(kind="health").values("opening").distinct().count() == 2
+    # About 8% of friends have a case; some risks are in force; follow-ups in all states.
+    assert 100 <= Case.objects.count() <= 130
+    assert RiskFlag.objects.filter(cleared_at__isnull=True).exists()
+    now = timezone.now()
+    assert FollowUp.objects.filter(state="pending", due_at__gt=now).exists()
+    assert FollowUp.objects.filter(state__in=["pending", "notified"], due_at__lt=now).exists()
+    assert FollowUp.objects.filter(state="done", due_at__lt=now).exists()
+    # Demo rows carry no insert history (the triggers were lifted for the seed).
+    assert not Client.objects.get(pk=Client.objects.first().pk).events.exists()
+    # One login per role, no superuser; passwords are printed once, when created.
+    assert set(User.objects.values_list("username", flat=True)) == set(demo.DEMO_USERNAMES)
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert "supervisor1" in output and "Demo logins created" in output
+
+    again = _seed("--scale", "1", "--seed", "7")
+    assert "already loaded" in again and "supervisor1" not in again
+    assert Client.objects.count() == 1424
+
+
+@pytest.mark.django_db
+def test_its_pages_stay_within_their_query_budgets_on_a_year_of_data(
+    client, django_assert_max_num_queries
+):
+    _seed("--scale", "1", "--seed", "7")
+    client.force_login(User.objects.get(username="supervisor1"))
+    with django_assert_max_num_queries(CASELOAD_BUDGET):
+        assert client.get(reverse("cases:caseload")).status_code == 200
+    with django_assert_max_num_queries(RISK_BOARD_BUDGET):
+        response = client.get(reverse("cases:risk_board"))
+    assert response.context["page"].paginator.count > 50
+    for model in ("client", "case", "consultation", "riskflag"):
+        with django_assert_max_num_queries(CHANGELIST_BUDGET):
+            assert client.get(reverse(f"admin:cases_{model}_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_data_in_a_fresh_database():
+    _seed("--seed", "7")
+    first = _db_digest()
+    output = _seed("--seed", "7", "--reset")
+    assert "Deleted the demo data" in output
+    assert "passwords are unchanged" in output
+    assert _db_digest() == first
+    _seed("--seed", "8", "--reset")
+    assert _db_digest() != first
+
+
+def test_the_plan_depends_only_on_its_inputs():
+    line = [
+        (
+            demo.FY_START + timezone.timedelta(days=3 * i, hours=5),
+            demo.FY_START + timezone.timedelta(days=3 * i, hours=11),
+        )
+        for i in range(105)
+    ]
+    legal = line[10:12]
+    health = line[20:22]
+    now = demo.FY_END + timezone.timedelta(days=400)
+
+    def plan(seed):
+        return demo.demo_plan(
+            seed=seed,
+            scale=1,
+            line_openings=line,
+            legal_openings=legal,
+            health_openings=health,
+            now=now,
+        )
+
+    first, second = plan(7), plan(7)
+    assert first.digest() == second.digest()
+    assert [c.nickname for c in first.clients] == [c.nickname for c in second.clients]
+    assert plan(8).digest() != first.digest()
+    assert len({c.line_user_id for c in first.clients}) == 1424
+    assert all(c.line_user_id.startswith("U") and len(c.line_user_id) == 33 for c in first.clients)
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_database_with_real_clients():
+    ClientFactory()
+    with pytest.raises(CommandError, match="not demo data"):
+        _seed()
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_scale_out_of_range():
+    with pytest.raises(CommandError, match="--scale"):
+        _seed("--scale", "0")

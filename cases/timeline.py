@@ -1,0 +1,285 @@
+"""The case timeline: everything that happened in a case, newest first, in one list.
+
+Entries come from providers listed in TIMELINE_PROVIDERS (dotted paths to functions taking the
+case). A later app adds its records (referrals, product handouts) by adding one line here and a
+`timeline_entries(case)` function of its own. A provider runs a fixed number of queries whatever
+the number of rows, and returns TimelineEntry objects or dicts with the same keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from accounts.models import User
+
+from .models import Case, CaseEvent, CaseNote, SupportAction, SupportGoal
+
+logger = logging.getLogger(__name__)
+
+TIMELINE_PROVIDERS: list[str] = [
+    "cases.timeline.core_entries",
+    "followups.timeline.timeline_entries",
+]
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str  # e.g. "consultation", "note", "goal_added", "event:status_changed", "followup"
+    actor: User | None
+    title: str
+    body: str = ""
+    url: str = ""
+    object: Any = None
+    # Corrections of a note, oldest first, shown under the note they correct.
+    corrections: list[TimelineEntry] = field(default_factory=list)
+
+    @property
+    def is_corrected(self) -> bool:
+        return bool(self.corrections)
+
+
+def case_timeline(case: Case) -> list[TimelineEntry]:
+    """Every record of the case from every provider, newest first."""
+    entries: list[TimelineEntry] = []
+    for provider in _providers(tuple(TIMELINE_PROVIDERS)):
+        entries.extend(_as_entry(e) for e in provider(case))
+    # Newest first; the same moment keeps the providers' order, so the result is stable.
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+@cache
+def _providers(paths: tuple[str, ...]) -> list[Callable[[Case], Iterable[Any]]]:
+    found = []
+    for path in paths:
+        try:
+            found.append(import_string(path))
+        except ImportError:
+            # An app that is not installed (yet) must not break every case page.
+            logger.warning("Timeline provider %s cannot be imported; skipped", path)
+    return found
+
+
+def _as_entry(entry: TimelineEntry | dict) -> TimelineEntry:
+    if isinstance(entry, TimelineEntry):
+        return entry
+    return TimelineEntry(
+        at=entry["at"],
+        kind=entry["kind"],
+        actor=entry.get("actor"),
+        title=str(entry["title"]),
+        body=entry.get("body", ""),
+        url=entry.get("url", ""),
+        object=entry.get("object"),
+    )
+
+
+def _url(name: str, pk: int) -> str:
+    # The linked page may belong to an app that is still being built.
+    try:
+        return reverse(name, kwargs={"pk": pk})
+    except NoReverseMatch:
+        return ""
+
+
+# --- the core provider: consultations, notes, support plan, state changes -----------------
+
+
+def core_entries(case: Case) -> list[TimelineEntry]:
+    """Six queries: consultations, notes, goals, actions, events, and the users events name."""
+    return [
+        *_consultation_entries(case),
+        *_note_entries(case),
+        *_goal_entries(case),
+        *_action_entries(case),
+        *_event_entries(case),
+    ]
+
+
+def _consultation_entries(case: Case) -> list[TimelineEntry]:
+    entries = []
+    for c in case.consultations.select_related("recorded_by").order_by("started_at", "pk"):
+        entries.append(
+            TimelineEntry(
+                at=c.started_at,
+                kind="consultation",
+                actor=c.recorded_by,
+                title=_("%(kind)s: %(concern)s")
+                % {"kind": c.get_kind_display(), "concern": c.get_main_concern_display()},
+                body=c.summary,
+                url=_url("cases:consultation_detail", c.pk),
+                object=c,
+            )
+        )
+    return entries
+
+
+def _note_entries(case: Case) -> list[TimelineEntry]:
+    notes = list(case.notes.select_related("author").order_by("created_at", "pk"))
+    by_id = {n.pk: n for n in notes}
+
+    def root(note: CaseNote) -> CaseNote:
+        # A correction of a correction still belongs under the note first written.
+        while note.corrects_id is not None and note.corrects_id in by_id:
+            note = by_id[note.corrects_id]
+        return note
+
+    originals: dict[int, TimelineEntry] = {}
+    for note in notes:
+        if note.corrects_id is None:
+            originals[note.pk] = TimelineEntry(
+                at=note.created_at,
+                kind="note",
+                actor=note.author,
+                title=_("Case note"),
+                body=note.body,
+                object=note,
+            )
+    for note in notes:
+        if note.corrects_id is not None:
+            originals[root(note).pk].corrections.append(
+                TimelineEntry(
+                    at=note.created_at,
+                    kind="note_correction",
+                    actor=note.author,
+                    title=_("Correction"),
+                    body=note.body,
+                    object=note,
+                )
+            )
+    return list(originals.values())
+
+
+def _goal_entries(case: Case) -> list[TimelineEntry]:
+    entries = []
+    goals = SupportGoal.objects.filter(case=case).select_related("created_by", "achieved_by")
+    for goal in goals.order_by("created_at", "pk"):
+        entries.append(
+            TimelineEntry(
+                at=goal.created_at,
+                kind="goal_added",
+                actor=goal.created_by,
+                title=_("Support goal added"),
+                body=goal.text,
+                object=goal,
+            )
+        )
+        if goal.achieved_at:
+            entries.append(
+                TimelineEntry(
+                    at=goal.achieved_at,
+                    kind="goal_achieved",
+                    actor=goal.achieved_by,
+                    title=_("Support goal achieved"),
+                    body=goal.text,
+                    object=goal,
+                )
+            )
+    return entries
+
+
+def _action_entries(case: Case) -> list[TimelineEntry]:
+    entries = []
+    actions = SupportAction.objects.filter(case=case).select_related(
+        "created_by", "done_by", "owner"
+    )
+    for action in actions.order_by("created_at", "pk"):
+        entries.append(
+            TimelineEntry(
+                at=action.created_at,
+                kind="action_added",
+                actor=action.created_by,
+                title=_("Support action added"),
+                body=action.description,
+                object=action,
+            )
+        )
+        if action.done_at:
+            entries.append(
+                TimelineEntry(
+                    at=action.done_at,
+                    kind="action_done",
+                    actor=action.done_by,
+                    title=_("Support action done"),
+                    body=action.description,
+                    object=action,
+                )
+            )
+    return entries
+
+
+def _event_entries(case: Case) -> list[TimelineEntry]:
+    events = list(case.state_changes.select_related("actor").order_by("at", "pk"))
+    user_ids = set()
+    for e in events:
+        user_ids.update(e.before.get("counselors", []))
+        user_ids.update(e.after.get("counselors", []))
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    return [
+        TimelineEntry(
+            at=e.at,
+            kind=f"event:{e.kind}",
+            actor=e.actor,
+            title=e.get_kind_display(),
+            body=_event_body(e, names),
+            object=e,
+        )
+        for e in events
+    ]
+
+
+def _label(choices: type, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _event_body(event: CaseEvent, names: dict[int, str]) -> str:
+    """A readable before → after line, then the note written with the change."""
+    before, after = event.before, event.after
+    parts = []
+    if "status" in after:
+        new = _label(Case.Status, after["status"])
+        if "status" in before:
+            parts.append(
+                _("Status: %(before)s → %(after)s")
+                % {"before": _label(Case.Status, before["status"]), "after": new}
+            )
+        else:
+            parts.append(_("Status: %(status)s") % {"status": new})
+    if "priority" in after:
+        new = _label(Case.Priority, after["priority"])
+        if "priority" in before:
+            parts.append(
+                _("Priority: %(before)s → %(after)s")
+                % {"before": _label(Case.Priority, before["priority"]), "after": new}
+            )
+        else:
+            parts.append(_("Priority: %(priority)s") % {"priority": new})
+    if "counselors" in after:
+        parts.append(
+            _("Counselors: %(names)s")
+            % {
+                "names": pgettext("list separator", ", ").join(
+                    names.get(pk, f"#{pk}") for pk in after["counselors"]
+                )
+            }
+        )
+    if after.get("close_reason") or after.get("reason"):
+        reason = after.get("close_reason") or after.get("reason")
+        parts.append(_("Reason: %(reason)s") % {"reason": _label(Case.CloseReason, reason)})
+    if event.note:
+        parts.append(event.note)
+    return "\n".join(parts)

@@ -1,0 +1,421 @@
+"""Case pages: caseload, opening a case, the case page and its actions, pending closings.
+
+Pages are for counselors and supervisors; everyone else gets 404. A case the user may not see
+is a 404 too (never 403: no hint that it exists). A bad form re-renders the case page with its
+errors (400); a refused step (say, an invalid status change) comes back as a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.decorators import logs_access
+from audit.models import AccessLog
+from audit.services import access_log_record
+
+from ..forms_cases import (
+    CaseAssignForm,
+    CaseFilterForm,
+    CaseNoteCorrectForm,
+    CaseNoteForm,
+    CaseOpenForm,
+    CaseReopenForm,
+    CaseStatusForm,
+    ClosureDecisionForm,
+    ClosureRequestForm,
+    SupportActionForm,
+    SupportGoalForm,
+)
+from ..models import Case, CaseClosureRequest, CaseNote, Client, SupportAction, SupportGoal
+from ..selectors.access import client_get_for, consultation_get_for
+from ..selectors.cases import (
+    case_detail_get_for,
+    case_pending_closure,
+    caseload_for,
+    closure_request_get_for,
+    closure_requests_pending_for,
+)
+from ..services import cases as services
+from ..timeline import case_timeline
+
+PAGE_SIZE = 50
+
+
+def _require_case_pages(request: HttpRequest) -> None:
+    """Case pages are for counselors and supervisors; coordinators and experts get 404."""
+    if not (request.user.is_counselor or request.user.is_supervisor):
+        raise Http404
+
+
+def _case_for(request: HttpRequest, pk: int) -> Case:
+    _require_case_pages(request)
+    return case_detail_get_for(request.user, pk)
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You may not do this.")
+
+
+# --- caseload ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@logs_access(AccessLog.Action.LIST, Case)
+def case_list(request: HttpRequest) -> HttpResponse:
+    _require_case_pages(request)
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = caseload_for(
+        request.user,
+        status=filters.get("status", ""),
+        priority=filters.get("priority"),
+        mine=filters.get("mine", False),
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case/list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+# --- opening a case -----------------------------------------------------------------------
+
+
+@logs_access(AccessLog.Action.VIEW, Client, id_kwarg="client_pk")
+def _case_open(request: HttpRequest, *, client_pk: str) -> HttpResponse:
+    client = client_get_for(request.user, client_pk)
+    consultation = None
+    consultation_pk = request.GET.get("consultation") or request.POST.get("consultation")
+    if consultation_pk:
+        consultation = consultation_get_for(request.user, consultation_pk)
+        if consultation.client_id != client.pk:
+            raise Http404
+    if request.method == "POST":
+        form = CaseOpenForm(request.POST)
+        if form.is_valid():
+            try:
+                case = services.case_open(
+                    client=client,
+                    by=request.user,
+                    opened_from=consultation,
+                    counselors=form.cleaned_data["counselors"],
+                    title=form.cleaned_data["title"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The case was opened."))
+                return redirect("cases:case_detail", pk=case.pk)
+        status = 400
+        # The decorator logs 2xx only; this page shows her details too.
+        access_log_record(
+            request=request, action=AccessLog.Action.VIEW, object_type=Client, object_id=client.pk
+        )
+    else:
+        form = CaseOpenForm(initial={"counselors": [request.user.pk]})
+        status = 200
+    open_cases = client.cases.exclude(status=Case.Status.CLOSED).order_by("-opened_at")
+    return render(
+        request,
+        "cases/case/open.html",
+        {"form": form, "client": client, "consultation": consultation, "open_cases": open_cases},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request: HttpRequest) -> HttpResponse:
+    """`/cases/open/?client=<id>&consultation=<id>`: from a consultation or a client page."""
+    _require_case_pages(request)
+    client_pk = request.GET.get("client") or request.POST.get("client") or ""
+    if not client_pk:
+        raise Http404
+    return _case_open(request, client_pk=client_pk)
+
+
+case_open.logs_access = _case_open.logs_access  # the access is logged inside
+
+
+# --- the case page ----------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
+    user = request.user
+    pending = case_pending_closure(case)
+    bound_corrections = forms.pop("correct_forms", {})
+    timeline = case_timeline(case)
+    for entry in timeline:
+        if entry.kind == "note":
+            pk = entry.object.pk
+            entry.correct_form = bound_corrections.get(pk) or CaseNoteCorrectForm(
+                auto_id=f"id_correct{pk}_%s",
+                # Start from the text as it stands now: the latest correction, if any.
+                initial={"body": (entry.corrections[-1] if entry.corrections else entry).body},
+            )
+    context = {
+        "case": case,
+        "timeline": timeline,
+        "pending_closure": pending,
+        "is_supervisor": user.is_supervisor,
+        "note_form": CaseNoteForm(),
+        "status_form": CaseStatusForm(),
+        "assign_form": CaseAssignForm(
+            initial={"counselors": [u.pk for u in case.counselors.all()]}
+        ),
+        "goal_form": SupportGoalForm(),
+        "action_form": SupportActionForm(case=case, initial={"owner": user.pk}),
+        "closure_form": ClosureRequestForm(),
+        "decision_form": ClosureDecisionForm(),
+        "reopen_form": CaseReopenForm(),
+        "allowed_statuses": [
+            (value, Case.Status(value).label)
+            for value in sorted(services.STATUS_TRANSITIONS.get(case.status, ()))
+        ],
+        "followup_url": _followup_url(case),
+    }
+    context.update(forms)
+    return context
+
+
+def _followup_url(case: Case) -> str:
+    try:
+        url = reverse("followups:create")
+    except NoReverseMatch:  # the follow-ups page is wired separately
+        return ""
+    return f"{url}?{urlencode({'client': case.client_id, 'case': case.pk})}"
+
+
+@login_required
+@require_GET
+@logs_access(AccessLog.Action.VIEW, Case, id_kwarg="pk")
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    return render(request, "cases/case/detail.html", _detail_context(request, case, {}))
+
+
+def _rerender(request: HttpRequest, case: Case, **forms) -> HttpResponse:
+    """The case page again, with the bound form showing its errors (400)."""
+    # The page shows personal data; the decorator logs 2xx only, so log this one here.
+    access_log_record(
+        request=request, action=AccessLog.Action.VIEW, object_type=Case, object_id=case.pk
+    )
+    return render(
+        request, "cases/case/detail.html", _detail_context(request, case, forms), status=400
+    )
+
+
+def _done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+def _refused(request: HttpRequest, case: Case, error: ValidationError) -> HttpResponse:
+    messages.error(request, _error_text(error))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+def _case_post(
+    form_class: type,
+    form_name: str,
+    act: Callable[[HttpRequest, Case, dict], str],
+    **form_kwargs,
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST endpoint on one case: 404 unless visible, validate, call one service."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case_for(request, pk)
+        kwargs = {"case": case} if form_kwargs.get("needs_case") else {}
+        form = form_class(request.POST, **kwargs)
+        if not form.is_valid():
+            return _rerender(request, case, **{form_name: form})
+        try:
+            message = act(request, case, form.cleaned_data)
+        except ValidationError as error:
+            return _refused(request, case, error)
+        return _done(request, case, message)
+
+    return view
+
+
+def _add_note(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_note_add(case=case, body=data["body"], by=request.user)
+    return _("The note was added.")
+
+
+def _set_status(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_set_status(case=case, status=data["status"], by=request.user, note=data["note"])
+    return _("The status was changed.")
+
+
+def _assign(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_assign(case=case, counselors=data["counselors"], by=request.user)
+    return _("The counselors were updated.")
+
+
+def _add_goal(request: HttpRequest, case: Case, data: dict) -> str:
+    services.support_goal_add(case=case, text=data["text"], by=request.user)
+    return _("The goal was added.")
+
+
+def _add_action(request: HttpRequest, case: Case, data: dict) -> str:
+    services.support_action_add(
+        case=case,
+        description=data["description"],
+        owner=data["owner"],
+        due_on=data["due_on"],
+        goal=data["goal"],
+        by=request.user,
+    )
+    return _("The action was added.")
+
+
+def _request_closure(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_request_closure(
+        case=case, reason=data["reason"], note=data["note"], by=request.user
+    )
+    return _("Closing was requested. A supervisor will decide.")
+
+
+def _reopen(request: HttpRequest, case: Case, data: dict) -> str:
+    # A counselor gets PermissionDenied (403): reopening is for supervisors.
+    services.case_reopen(case=case, by=request.user, note=data["note"])
+    return _("The case was reopened.")
+
+
+case_note_add = _case_post(CaseNoteForm, "note_form", _add_note)
+case_set_status = _case_post(CaseStatusForm, "status_form", _set_status)
+case_assign = _case_post(CaseAssignForm, "assign_form", _assign)
+support_goal_add = _case_post(SupportGoalForm, "goal_form", _add_goal)
+support_action_add = _case_post(SupportActionForm, "action_form", _add_action, needs_case=True)
+case_request_closure = _case_post(ClosureRequestForm, "closure_form", _request_closure)
+case_reopen = _case_post(CaseReopenForm, "reopen_form", _reopen)
+
+
+@login_required
+@require_POST
+def case_note_correct(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    try:
+        note = CaseNote.objects.get(pk=note_pk, case=case)
+    except CaseNote.DoesNotExist:
+        raise Http404 from None
+    form = CaseNoteCorrectForm(request.POST, auto_id=f"id_correct{note.pk}_%s")
+    if not form.is_valid():
+        return _rerender(request, case, correct_forms={note.pk: form})
+    try:
+        services.case_note_correct(note=note, body=form.cleaned_data["body"], by=request.user)
+    except ValidationError as error:
+        return _refused(request, case, error)
+    return _done(request, case, _("The correction was added. The original note is kept."))
+
+
+@login_required
+@require_POST
+def support_goal_achieve(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    try:
+        goal = SupportGoal.objects.get(pk=goal_pk, case=case)
+    except SupportGoal.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.support_goal_achieve(goal=goal, by=request.user)
+    except ValidationError as error:
+        return _refused(request, case, error)
+    return _done(request, case, _("The goal was marked achieved."))
+
+
+@login_required
+@require_POST
+def support_action_complete(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    try:
+        action = SupportAction.objects.get(pk=action_pk, case=case)
+    except SupportAction.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.support_action_complete(action=action, by=request.user)
+    except ValidationError as error:
+        return _refused(request, case, error)
+    return _done(request, case, _("The action was marked done."))
+
+
+# --- closing decisions (supervisors) ------------------------------------------------------
+
+
+@login_required
+@require_POST
+def closure_decide(request: HttpRequest, request_pk: int) -> HttpResponse:
+    """Approve or decline a closing request; only a supervisor may (403 for a counselor)."""
+    _require_case_pages(request)
+    closure = closure_request_get_for(request.user, request_pk)
+    if not request.user.is_supervisor:
+        raise PermissionDenied
+    back_to_list = request.POST.get("next") == "pending"
+    form = ClosureDecisionForm(
+        request.POST, auto_id=f"id_decision{closure.pk}_%s" if back_to_list else "id_decision_%s"
+    )
+    if not form.is_valid():
+        if back_to_list:
+            return _pending_page(request, {closure.pk: form}, status=400)
+        case = case_detail_get_for(request.user, closure.case_id)
+        return _rerender(request, case, decision_form=form)
+    try:
+        if form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE:
+            services.case_approve_closure(
+                request=closure, by=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(request, _("Closing was approved. The case is closed."))
+        else:
+            services.case_reject_closure(
+                request=closure, by=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(request, _("Closing was declined."))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    if back_to_list:
+        return redirect("cases:closure_pending")
+    return redirect("cases:case_detail", pk=closure.case_id)
+
+
+def _pending_page(request: HttpRequest, bound: dict, status: int = 200) -> HttpResponse:
+    requests_ = list(closure_requests_pending_for(request.user))
+    for item in requests_:
+        item.decision_form = bound.get(item.pk) or ClosureDecisionForm(
+            auto_id=f"id_decision{item.pk}_%s"
+        )
+    if status != 200:
+        access_log_record(
+            request=request, action=AccessLog.Action.LIST, object_type=CaseClosureRequest
+        )
+    return render(
+        request, "cases/case/closure_pending.html", {"requests": requests_}, status=status
+    )
+
+
+@login_required
+@require_GET
+@logs_access(AccessLog.Action.LIST, CaseClosureRequest)
+def closure_pending(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_supervisor:
+        raise Http404
+    return _pending_page(request, {})

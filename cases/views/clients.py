@@ -1,0 +1,319 @@
+"""Client pages: list and search, intake, profile, risk flags, assignment, merging."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.decorators import logs_access
+
+from ..choices import Ward
+from ..forms_clients import (
+    ClientEditForm,
+    CounselorsForm,
+    IntakeForm,
+    MergeForm,
+    RiskFlagForm,
+    default_times,
+)
+from ..models import Client, Consultation, RiskFlag
+from ..selectors.clients import (
+    client_detail_get_for,
+    client_for_page,
+    client_list,
+    client_search,
+    require_client_pages,
+)
+from ..services.clients import (
+    client_assign_counselors,
+    client_merge,
+    client_merge_preview,
+    client_update,
+    phone_normalise,
+    risk_flag_clear,
+    risk_flag_set,
+)
+from ..services.consultations import consultation_intake
+
+PAGE_SIZE = 50
+LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+
+
+def form_add_service_errors(form: Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the fields it names, the rest above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def case_url(pk: int) -> str | None:
+    """Link to a case page, if the case pages are installed."""
+    try:
+        return reverse("cases:case_detail", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def choice_labels(choices, codes) -> list[str]:
+    labels = dict(choices)
+    return [str(labels.get(code, code)) for code in codes]
+
+
+@login_required
+@logs_access("list", Client)
+def client_list_view(request: HttpRequest) -> HttpResponse:
+    require_client_pages(request.user)
+    q = request.GET.get("q", "").strip()
+    queue = request.GET.get("tab") == "queue"
+    ward = request.GET.get("ward", "")
+    status = request.GET.get("status", "")
+    risk = request.GET.get("risk", "")
+    # Unknown filter values are ignored rather than answered with an empty list.
+    ward = ward if ward in Ward.values else ""
+    status = status if status in Client.Status.values else ""
+    risk = risk if risk in RiskFlag.Kind.values else ""
+    clients = client_list(request.user, q=q, queue=queue, ward=ward, status=status, risk=risk)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {k: v for k, v in {"q": q, "ward": ward, "status": status, "risk": risk}.items() if v}
+    if queue:
+        filters["tab"] = "queue"
+    return render(
+        request,
+        "cases/clients/list.html",
+        {
+            "page": page,
+            "q": q,
+            "queue": queue,
+            "ward": ward,
+            "status": status,
+            "risk": risk,
+            "wards": Ward.choices,
+            "statuses": Client.Status.choices,
+            "risks": RiskFlag.Kind.choices,
+            "querystring": urlencode(filters),
+            "tab_all_qs": urlencode({k: v for k, v in filters.items() if k != "tab"}),
+        },
+    )
+
+
+@login_required
+@logs_access("list", Client)
+def intake(request: HttpRequest) -> HttpResponse:
+    """Step 1 of intake: search before create."""
+    require_client_pages(request.user)
+    q = request.GET.get("q", "").strip()
+    results = list(client_search(request.user, q)) if q else []
+    return render(request, "cases/clients/intake.html", {"q": q, "results": results})
+
+
+def _prefill_from_search(q: str) -> dict:
+    """What was searched for goes where it belongs: LINE user id, phone, or nickname."""
+    if LINE_USER_ID.match(q):
+        return {"line_user_id": q}
+    digits = phone_normalise(q)
+    if digits and len(digits) == len(re.sub(r"[\s\-‐－()（）]", "", q)):
+        return {"phone": q}
+    return {"nickname": q}
+
+
+@login_required
+def intake_new(request: HttpRequest) -> HttpResponse:
+    """Step 2 of intake: register a new client and record the consultation in one form."""
+    require_client_pages(request.user)
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            try:
+                consultation = consultation_intake(
+                    by=request.user,
+                    new_client=form.client_data(),
+                    **form.consultation_data(),
+                )
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(nickname)s was registered and the consultation recorded.")
+                    % {"nickname": consultation.client.nickname},
+                )
+                return redirect("cases:client_detail", pk=consultation.client_id)
+    else:
+        started, ended = default_times()
+        initial = {
+            "kind": Consultation.Kind.LINE,
+            "started_at": started,
+            "ended_at": ended,
+            "counselors": [request.user] if request.user.is_counselor else [],
+            **_prefill_from_search(request.GET.get("q", "").strip()),
+        }
+        form = IntakeForm(initial=initial)
+        form.fields["nickname"].widget.attrs["autofocus"] = True
+    return render(request, "cases/clients/intake_new.html", {"form": form})
+
+
+@login_required
+@logs_access("view", Client, id_kwarg="pk")
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_detail_get_for(request.user, pk)
+    consultations = [
+        {
+            "obj": c,
+            "topics": choice_labels(Consultation.Topic.choices, c.topics),
+        }
+        for c in client.consultations.all()
+    ]
+    cases = [{"obj": c, "url": case_url(c.pk)} for c in client.cases.all()]
+    counselors = list(client.counselors.all())
+    return render(
+        request,
+        "cases/clients/detail.html",
+        {
+            "client": client,
+            "counselors": counselors,
+            "consultations": consultations,
+            "cases": cases,
+            "followups": list(client.followups.all()),
+            "risk_form": RiskFlagForm(),
+            "counselors_form": CounselorsForm(initial={"counselors": counselors})
+            if request.user.is_supervisor
+            else None,
+            "can_take_on": request.user.is_counselor
+            and not counselors
+            and client.status == Client.Status.ACTIVE,
+        },
+    )
+
+
+@login_required
+@logs_access("view", Client, id_kwarg="pk")
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_page(request.user, pk)
+    if client.status == Client.Status.MERGED:
+        raise Http404
+    if request.method == "POST":
+        form = ClientEditForm(request.POST)
+        if form.is_valid():
+            try:
+                client_update(client=client, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The client's profile was saved."))
+                return redirect("cases:client_detail", pk=client.pk)
+    else:
+        form = ClientEditForm(initial=ClientEditForm.initial_for(client))
+    return render(request, "cases/clients/edit.html", {"client": client, "form": form})
+
+
+@login_required
+@require_POST
+def risk_flag_add(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_page(request.user, pk)
+    form = RiskFlagForm(request.POST)
+    if form.is_valid():
+        try:
+            risk_flag_set(client=client, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The risk flag was set."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("cases:client_detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def risk_flag_remove(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+    client = client_for_page(request.user, pk)
+    flag = get_object_or_404(RiskFlag, pk=flag_pk, client=client)
+    risk_flag_clear(flag=flag, by=request.user)
+    messages.success(request, _("The risk flag was cleared."))
+    return redirect("cases:client_detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor sets the counselors; a counselor takes on a client from the intake queue."""
+    client = client_for_page(request.user, pk)
+    if request.user.is_supervisor:
+        form = CounselorsForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose counselors from the list."))
+            return redirect("cases:client_detail", pk=client.pk)
+        counselors = list(form.cleaned_data["counselors"])
+    elif request.POST.get("take_on") and not client.counselors.exists():
+        counselors = [request.user]
+    else:
+        raise Http404
+    client_assign_counselors(client=client, counselors=counselors, by=request.user)
+    messages.success(request, _("The counselors were updated."))
+    return redirect("cases:client_detail", pk=client.pk)
+
+
+@login_required
+@logs_access("view", Client, id_kwarg="pk")
+def client_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supervisor: merge a duplicate into this client (search, preview, confirm)."""
+    if not request.user.is_supervisor:
+        raise Http404
+    kept = client_for_page(request.user, pk)
+    if kept.status == Client.Status.MERGED:
+        raise Http404
+    form = MergeForm(request.POST or None)
+    merged_id = request.POST.get("merged") or request.GET.get("merged")
+    merged = None
+    if merged_id:
+        try:
+            merged = client_for_page(request.user, int(merged_id))
+        except (Http404, ValueError):
+            messages.error(request, _("No client with that number."))
+    if merged is not None and (merged.pk == kept.pk or merged.status == Client.Status.MERGED):
+        messages.error(request, _("Choose another, unmerged client."))
+        merged = None
+    if request.method == "POST" and merged is not None and form.is_valid():
+        try:
+            client_merge(kept=kept, merged=merged, by=request.user, note=form.cleaned_data["note"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request,
+                _("%(merged)s was merged into %(kept)s.")
+                % {"merged": merged.nickname, "kept": kept.nickname},
+            )
+            return redirect("cases:client_detail", pk=kept.pk)
+    q = request.GET.get("q", "").strip()
+    results = []
+    if q and merged is None:
+        results = [c for c in client_search(request.user, q) if c.pk != kept.pk]
+    preview = client_merge_preview(kept=kept, merged=merged) if merged is not None else None
+    if merged is not None:
+        form = MergeForm(initial={"merged": merged.pk})
+    return render(
+        request,
+        "cases/clients/merge.html",
+        {
+            "kept": kept,
+            "merged": merged,
+            "q": q,
+            "results": results,
+            "preview": preview,
+            "form": form,
+        },
+    )

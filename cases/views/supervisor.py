@@ -1,0 +1,82 @@
+"""Supervisor overview pages: caseload per counselor and the risk board.
+
+Both show personal data (names of clients, risks), so both record the access. Anyone who is
+not a supervisor gets 404: the selectors refuse them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from audit.decorators import logs_access
+from audit.models import AccessLog
+
+from ..models import Case, RiskFlag
+from ..selectors.supervisor import (
+    attach_case_counselors,
+    caseload_for,
+    risk_board_for,
+    supervisor_summary,
+)
+
+RISK_BOARD_PAGE_SIZE = 100
+
+
+class RiskBoardFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Risk"), choices=[("", _("All risks")), *RiskFlag.Kind.choices], required=False
+    )
+
+
+@require_GET
+@login_required
+@logs_access(AccessLog.Action.LIST, Case)
+def caseload(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    rows = list(caseload_for(user=request.user, now=now))
+    totals = {
+        "open_cases": sum(r.open_cases for r in rows),
+        "overdue_followups": sum(r.overdue_followups for r in rows),
+        "high_risk_clients": sum(r.high_risk_clients for r in rows),
+    }
+    return render(
+        request,
+        "cases/supervisor/caseload.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "summary": supervisor_summary(user=request.user, now=now),
+            "now": now,
+        },
+    )
+
+
+@require_GET
+@login_required
+@logs_access(AccessLog.Action.LIST, RiskFlag)
+def risk_board(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    form = RiskBoardFilterForm(request.GET or None)
+    kind = form.cleaned_data["kind"] if form.is_bound and form.is_valid() else ""
+    flags = risk_board_for(user=request.user, now=now, kind=kind or None)  # 404 unless supervisor
+    if form.is_bound and not form.is_valid():
+        return render(
+            request, "cases/supervisor/risk_board.html", {"form": form, "page": None}, status=400
+        )
+    page = Paginator(flags, RISK_BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    attach_case_counselors(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/supervisor/risk_board.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )

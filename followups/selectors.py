@@ -1,0 +1,56 @@
+"""Reads of follow-ups, scoped through cases.selectors: whoever may see the client."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Role, User
+from cases.models import Case, Client
+from cases.selectors import clients_visible_to
+
+from .models import FollowUp
+
+
+def can_use_followups(user: User) -> bool:
+    """Counselors and supervisors work with follow-ups; coordinators and experts do not."""
+    return user.is_authenticated and (user.is_counselor or user.is_supervisor)
+
+
+def followups_visible_to(user: User) -> QuerySet[FollowUp]:
+    qs = FollowUp.objects.select_related("client", "case", "assignee")
+    if not can_use_followups(user):
+        return qs.none()
+    if user.is_supervisor:
+        return qs
+    return qs.filter(client__in=clients_visible_to(user).values("pk"))
+
+
+def followup_get_for(user: User, pk: int) -> FollowUp:
+    """The follow-up, if this user may see its client; otherwise 404."""
+    try:
+        return followups_visible_to(user).get(pk=pk)
+    except (FollowUp.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def followups_open_for_assignee(user: User) -> QuerySet[FollowUp]:
+    """My open follow-ups, earliest due first (so overdue, then today, then later)."""
+    return (
+        followups_visible_to(user)
+        .filter(assignee=user, state__in=FollowUp.OPEN_STATES)
+        .order_by("due_at", "id")
+    )
+
+
+def assignee_choices_for(*, client: Client, case: Case | None, user: User) -> QuerySet[User]:
+    """Who may be given a follow-up for this client: her counselors, the case's, or me."""
+    people = User.objects.filter(pk=user.pk) | User.objects.filter(assigned_clients=client)
+    if case is not None:
+        people = people | User.objects.filter(assigned_cases=case)
+    return (
+        User.objects.filter(pk__in=people.values("pk"), is_active=True)
+        .filter(groups__name__in=[Role.COUNSELOR, Role.SUPERVISOR])
+        .distinct()
+        .order_by("display_name", "username")
+    )

@@ -1,0 +1,261 @@
+"""Follow-ups: every write, including the reminder sweep, escalation and the morning digest.
+
+The FollowUp row is the truth. A sweep claims due rows with SELECT ... FOR UPDATE SKIP LOCKED,
+changes their state and creates their notifications in the same transaction, so a worker that
+dies mid-sweep leaves nothing half-done, and two sweeps at once never notify a row twice (the
+notification's unique (user, dedupe_key) backs this up).
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from cases.models import Case, Client, Consultation
+from notifications.models import DigestRun, Notification
+from notifications.services import notification_send
+
+from .models import FollowUp
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+STAFF_ROLES = (Role.COUNSELOR, Role.SUPERVISOR)
+
+
+def _is_followup_staff(user: User) -> bool:
+    return user.is_active and (user.is_superuser or bool(user.role_codes & set(STAFF_ROLES)))
+
+
+def _require_open(followup: FollowUp) -> None:
+    if not followup.is_open:
+        raise ValidationError(_("This follow-up is already completed or cancelled."))
+
+
+def _require_aware(due_at: datetime.datetime) -> None:
+    if timezone.is_naive(due_at):
+        raise ValidationError({"due_at": _("The due time needs a time zone.")})
+
+
+@transaction.atomic
+def followup_create(
+    *,
+    client: Client,
+    what: str,
+    due_at: datetime.datetime,
+    assignee: User,
+    by: User,
+    case: Case | None = None,
+    consultation: Consultation | None = None,
+) -> FollowUp:
+    what = what.strip()
+    errors: dict[str, str] = {}
+    if not what:
+        errors["what"] = _("Say what is to be done.")
+    if case is not None and case.client_id != client.pk:
+        errors["case"] = _("This case belongs to another client.")
+    if consultation is not None and consultation.client_id != client.pk:
+        errors["consultation"] = _("This consultation belongs to another client.")
+    if not _is_followup_staff(assignee):
+        errors["assignee"] = _("The assignee must be an active counselor or supervisor.")
+    if errors:
+        raise ValidationError(errors)
+    _require_aware(due_at)
+    return FollowUp.objects.create(
+        client=client,
+        case=case,
+        consultation=consultation,
+        what=what,
+        due_at=due_at,
+        assignee=assignee,
+        created_by=by,
+    )
+
+
+def _locked(followup: FollowUp) -> FollowUp:
+    # Locks the row: a sweep notifying it and a person closing it must not interleave.
+    return FollowUp.objects.select_for_update().get(pk=followup.pk)
+
+
+def _refresh(target: FollowUp, source: FollowUp) -> FollowUp:
+    for field in FollowUp._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+@transaction.atomic
+def followup_complete(*, followup: FollowUp, by: User) -> FollowUp:
+    row = _locked(followup)
+    _require_open(row)
+    row.state = FollowUp.State.DONE
+    row.done_at = timezone.now()
+    row.done_by = by
+    row.save(update_fields=["state", "done_at", "done_by"])
+    return _refresh(followup, row)
+
+
+@transaction.atomic
+def followup_cancel(*, followup: FollowUp, by: User, reason: str = "") -> FollowUp:
+    row = _locked(followup)
+    _require_open(row)
+    row.state = FollowUp.State.CANCELLED
+    row.cancelled_at = timezone.now()
+    row.cancelled_by = by
+    row.cancel_reason = reason.strip()[:200]
+    row.save(update_fields=["state", "cancelled_at", "cancelled_by", "cancel_reason"])
+    return _refresh(followup, row)
+
+
+@transaction.atomic
+def followup_reschedule(*, followup: FollowUp, due_at: datetime.datetime, by: User) -> FollowUp:
+    """A new due time: back to pending, reminded (and escalated) afresh at the new time."""
+    _require_aware(due_at)
+    row = _locked(followup)
+    _require_open(row)
+    row.due_at = due_at
+    row.state = FollowUp.State.PENDING
+    row.notified_at = None
+    row.escalated_at = None
+    row.revision += 1
+    row.save(update_fields=["due_at", "state", "notified_at", "escalated_at", "revision"])
+    return _refresh(followup, row)
+
+
+def _followup_path(followup: FollowUp) -> str:
+    return reverse("followups:detail", args=[followup.pk])
+
+
+def _format_due(due_at: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(due_at, TOKYO), "SHORT_DATETIME_FORMAT")
+
+
+@transaction.atomic
+def followups_notify_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Notify the assignee of each due pending follow-up, exactly once. Returns how many."""
+    now = now or timezone.now()
+    # SKIP LOCKED: a concurrent sweep takes other rows instead of waiting for (and repeating) ours.
+    due = list(
+        FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("client", "assignee")
+        .filter(state=FollowUp.State.PENDING, due_at__lte=now)
+        .order_by("due_at", "id")[:limit]
+    )
+    for followup in due:
+        followup.state = FollowUp.State.NOTIFIED
+        followup.notified_at = now
+        followup.save(update_fields=["state", "notified_at"])
+        assignee = followup.assignee
+        with translation.override(assignee.language or settings.LANGUAGE_CODE):
+            title = _("Follow-up due: %(nickname)s — %(what)s (%(due)s)") % {
+                "nickname": followup.client.nickname,
+                "what": followup.what,
+                "due": _format_due(followup.due_at),
+            }
+        notification_send(
+            user=assignee,
+            kind=Notification.Kind.FOLLOWUP_DUE,
+            title=title,
+            url=_followup_path(followup),
+            dedupe_key=followup.due_dedupe_key,
+        )
+    return len(due)
+
+
+def _supervisors() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=Role.SUPERVISOR) | Q(is_superuser=True))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def followups_escalate_overdue(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Tell every supervisor, once, about open follow-ups overdue beyond the set time."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=settings.FOLLOWUP_ESCALATE_AFTER_MINUTES)
+    # SKIP LOCKED: a concurrent sweep escalates other rows; escalated_at then marks ours done.
+    overdue = list(
+        FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("client", "assignee")
+        .filter(state__in=FollowUp.OPEN_STATES, due_at__lt=cutoff, escalated_at__isnull=True)
+        .order_by("due_at", "id")[:limit]
+    )
+    supervisors = _supervisors()
+    if not overdue or not supervisors:
+        return 0  # with nobody to tell, leave the rows to escalate once a supervisor exists
+    for followup in overdue:
+        followup.escalated_at = now
+        followup.save(update_fields=["escalated_at"])
+        for supervisor in supervisors:
+            with translation.override(supervisor.language or settings.LANGUAGE_CODE):
+                title = _("Overdue follow-up: %(nickname)s — %(what)s (due %(due)s, %(who)s)") % {
+                    "nickname": followup.client.nickname,
+                    "what": followup.what,
+                    "due": _format_due(followup.due_at),
+                    "who": str(followup.assignee),
+                }
+            notification_send(
+                user=supervisor,
+                kind=Notification.Kind.FOLLOWUP_OVERDUE,
+                title=title,
+                url=_followup_path(followup),
+                dedupe_key=followup.overdue_dedupe_key,
+            )
+    return len(overdue)
+
+
+@transaction.atomic
+def followups_send_morning_digest(*, today: datetime.date | None = None) -> int:
+    """One e-mail per person per day listing counts and due times only. Returns how many."""
+    today = today or timezone.localdate(timezone.now(), TOKYO)
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=TOKYO)
+    end = start + datetime.timedelta(days=1)
+    due_times: dict[int, list[datetime.datetime]] = {}
+    for user_id, due_at in (
+        FollowUp.objects.filter(state__in=FollowUp.OPEN_STATES, due_at__gte=start, due_at__lt=end)
+        .order_by("due_at")
+        .values_list("assignee_id", "due_at")
+    ):
+        due_times.setdefault(user_id, []).append(due_at)
+    recipients = (
+        User.objects.filter(pk__in=due_times, is_active=True, daily_digest=True)
+        .filter(Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True))
+        .distinct()
+        .order_by("pk")
+    )
+    sent = 0
+    for user in recipients:
+        times = due_times[user.pk]
+        try:
+            # The unique (user, date) row is the once-a-day guarantee; a savepoint keeps the
+            # sweep's transaction usable when another run got there first.
+            with transaction.atomic():
+                DigestRun.objects.create(user=user, date=today, item_count=len(times))
+        except IntegrityError:
+            continue
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            listed = ", ".join(
+                formats.time_format(timezone.localtime(t, TOKYO), "TIME_FORMAT") for t in times
+            )
+            title = _("Today's follow-ups: %(count)d (%(times)s)") % {
+                "count": len(times),
+                "times": listed,
+            }
+        notification_send(
+            user=user,
+            kind=Notification.Kind.DIGEST,
+            title=title,
+            url=reverse("followups:mine"),
+            dedupe_key=f"digest:{today.isoformat()}",
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,141 @@
+"""Helpers for follow-up tests that run against the real worker, Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from celery.signals import task_postrun
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from accounts.models import Role
+from tsunagari.redis import redis_client
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(db):
+    """Transactional tests flush the tables, data-migration groups included: put them back."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float = 30.0, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+
+
+@pytest.fixture
+def finished_tasks():
+    """Names of tasks the in-process worker has finished, in order (celery's task_postrun)."""
+    names: list[str] = []
+    lock = threading.Lock()
+
+    def record(sender=None, **kwargs):
+        with lock:
+            names.append(sender.name)
+
+    task_postrun.connect(record, weak=False)
+    yield names
+    task_postrun.disconnect(record)
+
+
+def database_url_for_tests() -> str:
+    """DATABASE_URL with the test database's name, for a worker in another process."""
+    url = urlparse(os.environ["DATABASE_URL"])
+    return urlunparse(url._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+class SubprocessWorker:
+    """A real `celery worker` process on this test's queue and test database."""
+
+    def __init__(self, tmp_path: Path, *, pool: str = "solo", concurrency: int = 1) -> None:
+        self.logfile = tmp_path / f"worker-{uuid.uuid4().hex[:8]}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_tests(),
+            "REDIS_URL": settings.REDIS_URL,
+            "DJANGO_SETTINGS_MODULE": "tsunagari.settings_test",
+            "CONN_MAX_AGE": "0",
+        }
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "tsunagari",
+                "worker",
+                "--pool",
+                pool,
+                "--concurrency",
+                str(concurrency),
+                "-Q",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                "-n",
+                f"sub-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+                "--logfile",
+                str(self.logfile),
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        return self.logfile.read_text() if self.logfile.exists() else ""
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker exited early:\n{self.log()}")
+            return " ready." in self.log()
+
+        wait_for(ready, timeout=timeout, what="the worker process to be ready")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (its process group: the main process and any children)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def cleanup(self) -> None:
+        self.kill()
+        # What this process published went to its own pid-named default queue: drop it.
+        redis_client().delete(f"tsunagari-test-{self.process.pid}")
+
+
+@pytest.fixture
+def subprocess_worker(tmp_path):
+    started: list[SubprocessWorker] = []
+
+    def start(**kwargs) -> SubprocessWorker:
+        worker = SubprocessWorker(tmp_path, **kwargs)
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.cleanup()
