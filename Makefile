@@ -3,6 +3,7 @@
 #   make install    create .venv and install requirements-dev.txt (only when they changed)
 #   make run        serve http://127.0.0.1:8000/ with a Celery worker and beat (Ctrl-C stops)
 #   make test       run the test suite (PYTEST_ARGS="-k something" to narrow it)
+#   make bench      page benchmark: queries and time per page at scales 1 and 100 (BENCH_ARGS)
 #   make lint       ruff, and a check that no model change lacks its migration
 #   make messages   refresh the Japanese and English translation catalogues (locale/)
 #   make clean      remove caches and collected static files (keeps var/ data and .venv)
@@ -17,6 +18,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 SERVICES := $(PY) scripts/services.py --
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Management commands that load settings but open no connection (makemessages,
 # compilemessages) only need these variables to be present.
@@ -28,7 +30,7 @@ PLACEHOLDER_ENV := \
 # Directories that hold no project sources.
 IGNORE := --ignore=.venv --ignore=var --ignore=node_modules
 
-.PHONY: install run test lint messages compilemessages clean
+.PHONY: install run test bench lint messages compilemessages clean
 
 install: $(STAMP)
 
@@ -52,6 +54,10 @@ compilemessages: install
 
 test: install compilemessages
 	$(SERVICES) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Not a test: it reseeds a database of its own (<name>_bench) and takes a few minutes.
+bench: install
+	$(SERVICES) $(PY) bench/pages.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

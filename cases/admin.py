@@ -15,6 +15,7 @@ Follow-ups are registered by the followups app; its changelist accepts the plain
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -37,7 +38,7 @@ from .models import (
     SupportAction,
     SupportGoal,
 )
-from .selectors.supervisor import OPEN_CASE_STATUSES, active_flag_q
+from .selectors.common import OPEN_CASE_STATUSES, flag_in_force_q
 
 HISTORY_LIMIT = 50
 
@@ -62,7 +63,21 @@ class CounselorFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HasActiveRiskFilter(admin.SimpleListFilter):
+class _ExistsFilter(admin.SimpleListFilter):
+    """Filter "yes": rows with at least one row of `related()`; "no": rows with none."""
+
+    def related(self) -> QuerySet:
+        raise NotImplementedError
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(Exists(self.related()))
+        if self.value() == "no":
+            return queryset.filter(~Exists(self.related()))
+        return queryset
+
+
+class HasActiveRiskFilter(_ExistsFilter):
     """Clients (or cases of clients) with a risk flag in force; "high" for the high-risk kinds."""
 
     title = _("risk in force")
@@ -76,24 +91,22 @@ class HasActiveRiskFilter(admin.SimpleListFilter):
             ("no", _("No risk in force")),
         ]
 
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        flags = RiskFlag.objects.filter(
-            active_flag_q(timezone.now()), client_id=OuterRef(self.client_ref)
+    def related(self) -> QuerySet:
+        return RiskFlag.objects.filter(
+            flag_in_force_q(timezone.now()), client_id=OuterRef(self.client_ref)
         )
-        if self.value() == "yes":
-            return queryset.filter(Exists(flags))
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == "high":
-            return queryset.filter(Exists(flags.filter(kind__in=RiskFlag.HIGH_RISK)))
-        if self.value() == "no":
-            return queryset.filter(~Exists(flags))
-        return queryset
+            return queryset.filter(Exists(self.related().filter(kind__in=RiskFlag.HIGH_RISK)))
+        return super().queryset(request, queryset)
 
 
 class CaseHasActiveRiskFilter(HasActiveRiskFilter):
     client_ref = "client_id"
 
 
-class OverdueFollowUpFilter(admin.SimpleListFilter):
+class OverdueFollowUpFilter(_ExistsFilter):
     """Rows with a follow-up past its due time that is still open (pending or notified)."""
 
     title = _("overdue follow-up")
@@ -103,17 +116,12 @@ class OverdueFollowUpFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [("yes", _("Has an overdue follow-up")), ("no", _("No overdue follow-up"))]
 
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        overdue = FollowUp.objects.filter(
+    def related(self) -> QuerySet:
+        return FollowUp.objects.filter(
             state__in=FollowUp.OPEN_STATES,
             due_at__lt=timezone.now(),
             **{self.owner_field: OuterRef("pk")},
         )
-        if self.value() == "yes":
-            return queryset.filter(Exists(overdue))
-        if self.value() == "no":
-            return queryset.filter(~Exists(overdue))
-        return queryset
 
 
 class ClientOverdueFollowUpFilter(OverdueFollowUpFilter):
@@ -159,10 +167,10 @@ class SupervisorAdmin(admin.ModelAdmin):
         return view(request, object_id=object_id, form_url=form_url, extra_context=extra_context)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_supervisor
+        return request.user.is_supervisor
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_supervisor
+        return request.user.is_supervisor
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -179,9 +187,10 @@ class SupervisorAdmin(admin.ModelAdmin):
         return [n for n in names if n not in self.editable] + extra
 
     def _tracked(self) -> bool:
+        # pghistory adds an "events" relation to the models it tracks.
         try:
             self.model._meta.get_field("events")
-        except Exception:
+        except FieldDoesNotExist:
             return False
         return True
 
@@ -247,7 +256,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_supervisor
+        return request.user.is_supervisor
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         return [f.name for f in self.model._meta.fields]

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Model
 
 from accounts.models import Role
+from followups.models import FollowUp
 
 from .choices import Ward
 from .models import (
@@ -850,57 +851,47 @@ def _plan_case(
             )
 
     # Follow-ups: done ones in the past; an open case also has one ahead (or, now and then,
-    # one that slipped past its due time and is overdue now).
-    for _ in range(rng.randint(1, 3)):
-        due = within(0.1, 0.95)
+    # one that slipped past its due time and is overdue now). Each call draws `what` before
+    # the times that follow it, so a seed always gives the same plan.
+    def followup(**values) -> None:
         plan.followups.append(
             PFollowUp(
-                client=client_index,
-                case=case_index,
-                consultation=None,
-                what=rng.choice(FOLLOWUP_WHATS),
-                due_at=due,
-                assignee=lead,
-                state="done",
-                notified_at=due - datetime.timedelta(hours=1),
-                done_at=due + datetime.timedelta(minutes=rng.randint(0, 300)),
-                created_at=due - datetime.timedelta(days=rng.randint(1, 7)),
+                client=client_index, case=case_index, consultation=None, assignee=lead, **values
             )
+        )
+
+    for _ in range(rng.randint(1, 3)):
+        due = within(0.1, 0.95)
+        followup(
+            what=rng.choice(FOLLOWUP_WHATS),
+            due_at=due,
+            state="done",
+            notified_at=due - datetime.timedelta(hours=1),
+            done_at=due + datetime.timedelta(minutes=rng.randint(0, 300)),
+            created_at=due - datetime.timedelta(days=rng.randint(1, 7)),
         )
     if status != Case.Status.CLOSED:
         hour = datetime.timedelta(hours=rng.randint(10, 18))
         if rng.random() < 0.15:
             due = (today - datetime.timedelta(days=rng.randint(1, 10)) + hour).astimezone(UTC)
             notified = rng.random() < 0.6
-            plan.followups.append(
-                PFollowUp(
-                    client=client_index,
-                    case=case_index,
-                    consultation=None,
-                    what=rng.choice(FOLLOWUP_WHATS),
-                    due_at=due,
-                    assignee=lead,
-                    state="notified" if notified else "pending",
-                    notified_at=due - datetime.timedelta(hours=1) if notified else None,
-                    done_at=None,
-                    created_at=due - datetime.timedelta(days=7),
-                )
+            followup(
+                what=rng.choice(FOLLOWUP_WHATS),
+                due_at=due,
+                state="notified" if notified else "pending",
+                notified_at=due - datetime.timedelta(hours=1) if notified else None,
+                done_at=None,
+                created_at=due - datetime.timedelta(days=7),
             )
         else:
             due = (today + datetime.timedelta(days=rng.randint(1, 21)) + hour).astimezone(UTC)
-            plan.followups.append(
-                PFollowUp(
-                    client=client_index,
-                    case=case_index,
-                    consultation=None,
-                    what=rng.choice(FOLLOWUP_WHATS),
-                    due_at=due,
-                    assignee=lead,
-                    state="pending",
-                    notified_at=None,
-                    done_at=None,
-                    created_at=(today - datetime.timedelta(days=rng.randint(0, 5))).astimezone(UTC),
-                )
+            followup(
+                what=rng.choice(FOLLOWUP_WHATS),
+                due_at=due,
+                state="pending",
+                notified_at=None,
+                done_at=None,
+                created_at=(today - datetime.timedelta(days=rng.randint(0, 5))).astimezone(UTC),
             )
 
 
@@ -954,8 +945,6 @@ def seed_trigger_uris() -> list[str]:
     would double the time at large scales); the append-only triggers only fire on UPDATE or
     DELETE and are listed so --reset can remove demo notes and case events.
     """
-    from followups.models import FollowUp
-
     models = {
         Client,
         Consultation,
@@ -985,8 +974,6 @@ def demo_write(
 
     Returns row counts per table.
     """
-    from followups.models import FollowUp
-
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
         # Sets the (transaction-local) pgtrigger.ignore variable before COPY bypasses Django.
@@ -1146,15 +1133,13 @@ def demo_write(
             cursor,
             SupportGoal,
             (
-                _with_optional(
-                    SupportGoal(
-                        id=goal_ids[i],
-                        case_id=case_ids[g.case],
-                        text=g.text,
-                        created_by_id=users[g.created_by],
-                        created_at=g.created_at,
-                        achieved_at=g.achieved_at,
-                    ),
+                SupportGoal(
+                    id=goal_ids[i],
+                    case_id=case_ids[g.case],
+                    text=g.text,
+                    created_by_id=users[g.created_by],
+                    created_at=g.created_at,
+                    achieved_at=g.achieved_at,
                     achieved_by_id=users[g.created_by] if g.achieved_at else None,
                 )
                 for i, g in enumerate(plan.goals)
@@ -1165,18 +1150,16 @@ def demo_write(
             cursor,
             SupportAction,
             (
-                _with_optional(
-                    SupportAction(
-                        case_id=case_ids[a.case],
-                        goal_id=goal_ids[a.goal],
-                        description=a.description,
-                        owner_id=users[a.owner],
-                        due_on=a.due_on,
-                        done_at=a.done_at,
-                        created_by_id=users[a.owner],
-                        created_at=a.created_at,
-                    ),
+                SupportAction(
+                    case_id=case_ids[a.case],
+                    goal_id=goal_ids[a.goal],
+                    description=a.description,
+                    owner_id=users[a.owner],
+                    due_on=a.due_on,
+                    done_at=a.done_at,
                     done_by_id=users[a.owner] if a.done_at else None,
+                    created_by_id=users[a.owner],
+                    created_at=a.created_at,
                 )
                 for a in plan.actions
             ),
@@ -1203,38 +1186,27 @@ def demo_write(
             cursor,
             FollowUp,
             (
-                _with_optional(
-                    FollowUp(
-                        client_id=client_ids[f.client],
-                        case_id=None if f.case is None else case_ids[f.case],
-                        consultation_id=(
-                            None if f.consultation is None else consultation_ids[f.consultation]
-                        ),
-                        what=f.what,
-                        due_at=f.due_at,
-                        assignee_id=users[f.assignee],
-                        state=f.state,
-                        notified_at=f.notified_at,
-                        done_at=f.done_at,
-                        done_by_id=users[f.assignee] if f.done_at else None,
-                        created_by_id=users[f.assignee],
-                        created_at=f.created_at,
+                FollowUp(
+                    client_id=client_ids[f.client],
+                    case_id=None if f.case is None else case_ids[f.case],
+                    consultation_id=(
+                        None if f.consultation is None else consultation_ids[f.consultation]
                     ),
+                    what=f.what,
+                    due_at=f.due_at,
+                    assignee_id=users[f.assignee],
+                    state=f.state,
+                    notified_at=f.notified_at,
+                    done_at=f.done_at,
+                    done_by_id=users[f.assignee] if f.done_at else None,
                     cancelled_at=f.due_at if f.state == "cancelled" else None,
                     cancelled_by_id=users[f.assignee] if f.state == "cancelled" else None,
                     cancel_reason="本人から不要との連絡" if f.state == "cancelled" else "",
+                    created_by_id=users[f.assignee],
+                    created_at=f.created_at,
                 )
                 for f in plan.followups
             ),
             with_pk=False,
         )
     return counts
-
-
-def _with_optional(obj: Model, **values) -> Model:
-    """Set fields that only some versions of the schema have (added as the apps grew)."""
-    names = {f.attname for f in obj._meta.concrete_fields}
-    for name, value in values.items():
-        if name in names:
-            setattr(obj, name, value)
-    return obj

@@ -6,10 +6,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import User
+from accounts.models import Role
+from accounts.selectors import users_with_roles
 
-from .models import Case, SupportGoal
-from .selectors.cases import counselors_qs, staff_qs
+from .models import Case, RiskFlag, SupportGoal
+
+
+def _counselors_field() -> forms.ModelMultipleChoiceField:
+    # A case's team: active counselors, and supervisors who counsel.
+    return forms.ModelMultipleChoiceField(
+        label=_("Counselors"),
+        queryset=users_with_roles(Role.COUNSELOR, Role.SUPERVISOR),
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class _PageForm(forms.Form):
@@ -40,6 +49,12 @@ class CaseFilterForm(forms.Form):
     mine = forms.BooleanField(label=_("Only cases I am assigned to"), required=False)
 
 
+class RiskBoardFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Risk"), choices=[("", _("All risks")), *RiskFlag.Kind.choices], required=False
+    )
+
+
 class CaseOpenForm(forms.Form):
     title = forms.CharField(
         label=_("Title"),
@@ -47,28 +62,12 @@ class CaseOpenForm(forms.Form):
         required=False,
         help_text=_("A short working title, without her name (optional)."),
     )
-    counselors = forms.ModelMultipleChoiceField(
-        label=_("Counselors"),
-        queryset=User.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["counselors"].queryset = counselors_qs()
+    counselors = _counselors_field()
 
 
 class CaseAssignForm(_PageForm):
     id_prefix = "assign"
-    counselors = forms.ModelMultipleChoiceField(
-        label=_("Counselors"),
-        queryset=User.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["counselors"].queryset = counselors_qs()
+    counselors = _counselors_field()
 
 
 class CaseStatusForm(_PageForm):
@@ -100,7 +99,8 @@ class SupportGoalForm(_PageForm):
 class SupportActionForm(_PageForm):
     id_prefix = "action"
     description = forms.CharField(label=pgettext_lazy("support plan", "Action"), max_length=300)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    # Anyone on the staff may own an action.
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=users_with_roles(*Role.values))
     due_on = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -110,7 +110,6 @@ class SupportActionForm(_PageForm):
 
     def __init__(self, *args, case: Case, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_qs()
         # Only this case's goals are offered, and only these are accepted.
         self.fields["goal"].queryset = SupportGoal.objects.filter(
             case=case, achieved_at__isnull=True

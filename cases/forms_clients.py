@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import Role, User
+from accounts.selectors import users_with_roles
+
 from .models import Case, Client, Consultation, RiskFlag
-from .selectors.clients import counselor_choices
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,6 +25,12 @@ OUTCOME_CHOICES = [
     for value, label in Consultation.Outcome.choices
 ]
 CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect, forms.CheckboxInput)
+
+
+def choice_labels(choices: Iterable[tuple[str, object]], codes: Iterable[str]) -> list[str]:
+    """The labels of stored codes (topics, outcomes), in their order; an unknown code as is."""
+    labels = dict(choices)
+    return [str(labels.get(code, code)) for code in codes]
 
 
 def _model_field(model, name: str, **kwargs) -> forms.Field:
@@ -61,6 +70,17 @@ def default_times(
     now = timezone.localtime(now or timezone.now()).replace(second=0, microsecond=0)
     ended = now - datetime.timedelta(minutes=now.minute % 5)
     return ended - datetime.timedelta(minutes=30), ended
+
+
+def new_consultation_initial(user: User) -> dict:
+    """A blank consultation form: a LINE chat that just ended, recorded by the counselor."""
+    started, ended = default_times()
+    return {
+        "kind": Consultation.Kind.LINE,
+        "started_at": started,
+        "ended_at": ended,
+        "counselors": [user] if user.is_counselor else [],
+    }
 
 
 class ClientProfileForm(BootstrapFormMixin, forms.Form):
@@ -134,7 +154,7 @@ class ConsultationForm(BootstrapFormMixin, forms.Form):
     follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
     counselors = forms.ModelMultipleChoiceField(
         label=_("counselors"),
-        queryset=counselor_choices(),
+        queryset=users_with_roles(Role.COUNSELOR),
         widget=forms.CheckboxSelectMultiple,
     )
     case = forms.ModelChoiceField(
@@ -221,7 +241,7 @@ class RiskFlagForm(BootstrapFormMixin, forms.Form):
 class CounselorsForm(BootstrapFormMixin, forms.Form):
     counselors = forms.ModelMultipleChoiceField(
         label=_("counselors"),
-        queryset=counselor_choices(),
+        queryset=users_with_roles(Role.COUNSELOR),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

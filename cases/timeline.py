@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -85,14 +85,6 @@ def _as_entry(entry: TimelineEntry | dict) -> TimelineEntry:
     )
 
 
-def _url(name: str, pk: int) -> str:
-    # The linked page may belong to an app that is still being built.
-    try:
-        return reverse(name, kwargs={"pk": pk})
-    except NoReverseMatch:
-        return ""
-
-
 # --- the core provider: consultations, notes, support plan, state changes -----------------
 
 
@@ -118,7 +110,7 @@ def _consultation_entries(case: Case) -> list[TimelineEntry]:
                 title=_("%(kind)s: %(concern)s")
                 % {"kind": c.get_kind_display(), "concern": c.get_main_concern_display()},
                 body=c.summary,
-                url=_url("cases:consultation_detail", c.pk),
+                url=reverse("cases:consultation_detail", kwargs={"pk": c.pk}),
                 object=c,
             )
         )
@@ -161,62 +153,73 @@ def _note_entries(case: Case) -> list[TimelineEntry]:
     return list(originals.values())
 
 
-def _goal_entries(case: Case) -> list[TimelineEntry]:
-    entries = []
-    goals = SupportGoal.objects.filter(case=case).select_related("created_by", "achieved_by")
-    for goal in goals.order_by("created_at", "pk"):
+def _plan_item_entries(
+    item: SupportGoal | SupportAction,
+    *,
+    body: str,
+    finished_at: datetime.datetime | None,
+    finished_by: User | None,
+    kinds: tuple[str, str],
+    titles: tuple[str, str],
+) -> list[TimelineEntry]:
+    """A goal or action of the support plan: one entry when it was added, one when it was
+    achieved or done. `kinds` and `titles` are (added, finished)."""
+    entries = [
+        TimelineEntry(
+            at=item.created_at,
+            kind=kinds[0],
+            actor=item.created_by,
+            title=titles[0],
+            body=body,
+            object=item,
+        )
+    ]
+    if finished_at:
         entries.append(
             TimelineEntry(
-                at=goal.created_at,
-                kind="goal_added",
-                actor=goal.created_by,
-                title=_("Support goal added"),
-                body=goal.text,
-                object=goal,
+                at=finished_at,
+                kind=kinds[1],
+                actor=finished_by,
+                title=titles[1],
+                body=body,
+                object=item,
             )
         )
-        if goal.achieved_at:
-            entries.append(
-                TimelineEntry(
-                    at=goal.achieved_at,
-                    kind="goal_achieved",
-                    actor=goal.achieved_by,
-                    title=_("Support goal achieved"),
-                    body=goal.text,
-                    object=goal,
-                )
-            )
     return entries
+
+
+def _goal_entries(case: Case) -> list[TimelineEntry]:
+    goals = SupportGoal.objects.filter(case=case).select_related("created_by", "achieved_by")
+    return [
+        entry
+        for goal in goals.order_by("created_at", "pk")
+        for entry in _plan_item_entries(
+            goal,
+            body=goal.text,
+            finished_at=goal.achieved_at,
+            finished_by=goal.achieved_by,
+            kinds=("goal_added", "goal_achieved"),
+            titles=(_("Support goal added"), _("Support goal achieved")),
+        )
+    ]
 
 
 def _action_entries(case: Case) -> list[TimelineEntry]:
-    entries = []
     actions = SupportAction.objects.filter(case=case).select_related(
         "created_by", "done_by", "owner"
     )
-    for action in actions.order_by("created_at", "pk"):
-        entries.append(
-            TimelineEntry(
-                at=action.created_at,
-                kind="action_added",
-                actor=action.created_by,
-                title=_("Support action added"),
-                body=action.description,
-                object=action,
-            )
+    return [
+        entry
+        for action in actions.order_by("created_at", "pk")
+        for entry in _plan_item_entries(
+            action,
+            body=action.description,
+            finished_at=action.done_at,
+            finished_by=action.done_by,
+            kinds=("action_added", "action_done"),
+            titles=(_("Support action added"), _("Support action done")),
         )
-        if action.done_at:
-            entries.append(
-                TimelineEntry(
-                    at=action.done_at,
-                    kind="action_done",
-                    actor=action.done_by,
-                    title=_("Support action done"),
-                    body=action.description,
-                    object=action,
-                )
-            )
-    return entries
+    ]
 
 
 def _event_entries(case: Case) -> list[TimelineEntry]:
@@ -250,24 +253,23 @@ def _event_body(event: CaseEvent, names: dict[int, str]) -> str:
     """A readable before → after line, then the note written with the change."""
     before, after = event.before, event.after
     parts = []
-    if "status" in after:
-        new = _label(Case.Status, after["status"])
-        if "status" in before:
-            parts.append(
-                _("Status: %(before)s → %(after)s")
-                % {"before": _label(Case.Status, before["status"]), "after": new}
-            )
+    # field, its choices, the line for a change, the line for a first value
+    for name, choices, changed, first in (
+        ("status", Case.Status, _("Status: %(before)s → %(after)s"), _("Status: %(status)s")),
+        (
+            "priority",
+            Case.Priority,
+            _("Priority: %(before)s → %(after)s"),
+            _("Priority: %(priority)s"),
+        ),
+    ):
+        if name not in after:
+            continue
+        new = _label(choices, after[name])
+        if name in before:
+            parts.append(changed % {"before": _label(choices, before[name]), "after": new})
         else:
-            parts.append(_("Status: %(status)s") % {"status": new})
-    if "priority" in after:
-        new = _label(Case.Priority, after["priority"])
-        if "priority" in before:
-            parts.append(
-                _("Priority: %(before)s → %(after)s")
-                % {"before": _label(Case.Priority, before["priority"]), "after": new}
-            )
-        else:
-            parts.append(_("Priority: %(priority)s") % {"priority": new})
+            parts.append(first % {name: new})
     if "counselors" in after:
         parts.append(
             _("Counselors: %(names)s")
@@ -277,8 +279,7 @@ def _event_body(event: CaseEvent, names: dict[int, str]) -> str:
                 )
             }
         )
-    if after.get("close_reason") or after.get("reason"):
-        reason = after.get("close_reason") or after.get("reason")
+    if reason := after.get("close_reason") or after.get("reason"):
         parts.append(_("Reason: %(reason)s") % {"reason": _label(Case.CloseReason, reason)})
     if event.note:
         parts.append(event.note)

@@ -1,20 +1,84 @@
+"""The supervisors' view of follow-ups: who promised what, by when, and what is overdue.
+
+Read-only: follow-ups are created from a case or a client page, and every state change (done,
+cancelled, rescheduled, reminded) goes through followups.services, which keeps the reminders
+right. The shared behaviour (supervisors only, access log, pghistory on the change page, no add
+or delete) comes from cases.admin.SupervisorAdmin.
+
+The changelist also accepts the plain field lookups the supervisor pages link to, e.g.
+`?state__in=pending,notified&due_at__lt=<iso>&assignee=<pk>` (overdue follow-ups of one
+counselor); `assignee` is taken by the assignee filter, so it shows as selected.
+"""
+
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from cases.admin import SupervisorAdmin
 
 from .models import FollowUp
 
 
+class AssigneeFilter(admin.SimpleListFilter):
+    """Follow-ups of one person; counselors and supervisors (who may be assignees) are offered."""
+
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        users = (
+            User.objects.filter(
+                Q(groups__name__in=[Role.COUNSELOR, Role.SUPERVISOR]) | Q(is_superuser=True)
+            )
+            .distinct()
+            .order_by("display_name", "username")
+        )
+        return [(str(u.pk), str(u)) for u in users]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Open (pending or notified) and past the due time."""
+
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        overdue = Q(state__in=FollowUp.OPEN_STATES, due_at__lt=timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
-    """Read-only: every change goes through followups.services (and its reminders)."""
-
-    list_display = ["id", "state", "due_at", "assignee", "notified_at", "escalated_at"]
-    list_filter = ["state"]
+class FollowUpAdmin(SupervisorAdmin):
+    list_display = ["what", "client", "case", "assignee", "due_at", "state", "overdue"]
+    list_filter = [AssigneeFilter, "state", OverdueFilter]
     date_hierarchy = "due_at"
-    list_select_related = ["assignee"]
-    readonly_fields = [f.name for f in FollowUp._meta.fields]
+    search_fields = ["what", "client__nickname"]
+    list_select_related = ["client", "case", "assignee"]
+    ordering = ["due_at", "id"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # The history table last, under the row's own fields.
+        fields = [f.name for f in FollowUp._meta.fields if f.name != "id"]
+        return [*fields, "history"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, obj: FollowUp) -> bool:
+        return obj.is_overdue()

@@ -6,20 +6,18 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
+from accounts.permissions import is_caseworker
+from accounts.selectors import users_with_roles
 from cases.models import Case, Client
 from cases.selectors import clients_visible_to
 
 from .models import FollowUp
 
 
-def can_use_followups(user: User) -> bool:
-    """Counselors and supervisors work with follow-ups; coordinators and experts do not."""
-    return user.is_authenticated and (user.is_counselor or user.is_supervisor)
-
-
 def followups_visible_to(user: User) -> QuerySet[FollowUp]:
+    """Follow-ups of the clients she may see; none for coordinators and experts."""
     qs = FollowUp.objects.select_related("client", "case", "assignee")
-    if not can_use_followups(user):
+    if not is_caseworker(user):
         return qs.none()
     if user.is_supervisor:
         return qs
@@ -48,9 +46,4 @@ def assignee_choices_for(*, client: Client, case: Case | None, user: User) -> Qu
     people = User.objects.filter(pk=user.pk) | User.objects.filter(assigned_clients=client)
     if case is not None:
         people = people | User.objects.filter(assigned_cases=case)
-    return (
-        User.objects.filter(pk__in=people.values("pk"), is_active=True)
-        .filter(groups__name__in=[Role.COUNSELOR, Role.SUPERVISOR])
-        .distinct()
-        .order_by("display_name", "username")
-    )
+    return users_with_roles(Role.COUNSELOR, Role.SUPERVISOR).filter(pk__in=people.values("pk"))

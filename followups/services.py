@@ -20,6 +20,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.permissions import is_caseworker
+from accounts.selectors import supervisors_to_notify
 from cases.models import Case, Client, Consultation
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
@@ -28,10 +30,6 @@ from .models import FollowUp
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 STAFF_ROLES = (Role.COUNSELOR, Role.SUPERVISOR)
-
-
-def _is_followup_staff(user: User) -> bool:
-    return user.is_active and (user.is_superuser or bool(user.role_codes & set(STAFF_ROLES)))
 
 
 def _require_open(followup: FollowUp) -> None:
@@ -63,7 +61,7 @@ def followup_create(
         errors["case"] = _("This case belongs to another client.")
     if consultation is not None and consultation.client_id != client.pk:
         errors["consultation"] = _("This consultation belongs to another client.")
-    if not _is_followup_staff(assignee):
+    if not is_caseworker(assignee):
         errors["assignee"] = _("The assignee must be an active counselor or supervisor.")
     if errors:
         raise ValidationError(errors)
@@ -168,15 +166,6 @@ def followups_notify_due(*, now: datetime.datetime | None = None, limit: int = 5
     return len(due)
 
 
-def _supervisors() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name=Role.SUPERVISOR) | Q(is_superuser=True))
-        .distinct()
-        .order_by("pk")
-    )
-
-
 @transaction.atomic
 def followups_escalate_overdue(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Tell every supervisor, once, about open follow-ups overdue beyond the set time."""
@@ -189,7 +178,7 @@ def followups_escalate_overdue(*, now: datetime.datetime | None = None, limit: i
         .filter(state__in=FollowUp.OPEN_STATES, due_at__lt=cutoff, escalated_at__isnull=True)
         .order_by("due_at", "id")[:limit]
     )
-    supervisors = _supervisors()
+    supervisors = supervisors_to_notify()
     if not overdue or not supervisors:
         return 0  # with nobody to tell, leave the rows to escalate once a supervisor exists
     for followup in overdue:

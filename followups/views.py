@@ -1,6 +1,12 @@
+"""Follow-up pages: my open follow-ups, adding one for a client, and closing or moving one.
+
+Coordinators and experts have no follow-ups: the pages answer them 404.
+"""
+
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,31 +14,22 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import require_caseworker
 from audit.decorators import logs_access
 from cases.models import Client
 from cases.selectors import case_get_for, client_get_for
+from tsunagari.forms import form_add_service_errors
 
 from . import services
 from .forms import CancelForm, FollowUpForm, RescheduleForm
 from .models import FollowUp
-from .selectors import (
-    assignee_choices_for,
-    can_use_followups,
-    followup_get_for,
-    followups_open_for_assignee,
-)
-
-
-def _require_followup_role(request: HttpRequest) -> None:
-    # Coordinators and experts have no follow-ups: the pages do not exist for them.
-    if not can_use_followups(request.user):
-        raise Http404
+from .selectors import assignee_choices_for, followup_get_for, followups_open_for_assignee
 
 
 def _next_or(request: HttpRequest, default: str) -> str:
@@ -44,29 +41,12 @@ def _next_or(request: HttpRequest, default: str) -> str:
     return reverse(default)
 
 
-def _add_service_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _case_url(case_id: int | None) -> str:
-    if case_id is None:
-        return ""
-    try:
-        return reverse("cases:case_detail", kwargs={"pk": case_id})
-    except NoReverseMatch:  # the case pages belong to another app
-        return ""
-
-
 @require_GET
 @login_required
 @logs_access("list", FollowUp)
 def followup_mine(request: HttpRequest) -> HttpResponse:
     """My open follow-ups: overdue first, then due today, then later."""
-    _require_followup_role(request)
+    require_caseworker(request.user)
     now = timezone.now()
     tomorrow = datetime.datetime.combine(
         timezone.localdate(now, services.TOKYO) + datetime.timedelta(days=1),
@@ -75,7 +55,6 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
     )
     groups: dict[str, list[FollowUp]] = {"overdue": [], "today": [], "later": []}
     for followup in followups_open_for_assignee(request.user):
-        followup.case_url = _case_url(followup.case_id)
         if followup.due_at < now:
             groups["overdue"].append(followup)
         elif followup.due_at < tomorrow:
@@ -99,7 +78,7 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
 @logs_access("view", Client, id_param="client")
 def followup_create_view(request: HttpRequest) -> HttpResponse:
     """/followups/new/?client=<id>&case=<id>: a follow-up for a client the user can see."""
-    _require_followup_role(request)
+    require_caseworker(request.user)
     client = client_get_for(request.user, request.GET.get("client"))
     case = None
     if request.GET.get("case"):
@@ -121,19 +100,18 @@ def followup_create_view(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The follow-up was added."))
             return redirect(_next_or(request, "followups:mine"))
     return render(
         request,
         "followups/followup_form.html",
-        {"form": form, "client": client, "case": case, "case_url": _case_url(case and case.pk)},
+        {"form": form, "client": client, "case": case},
     )
 
 
 def _render_detail(request: HttpRequest, followup: FollowUp, **forms: Form) -> HttpResponse:
-    followup.case_url = _case_url(followup.case_id)
     context = {
         "followup": followup,
         "reschedule_form": forms.get("reschedule_form")
@@ -150,17 +128,26 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, followup_get_for(request.user, pk))
 
 
+def _act(request: HttpRequest, act: Callable[[], object], done: str) -> HttpResponse:
+    """Call one service; say what happened (or why not); go back where the user came from."""
+    try:
+        act()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(_next_or(request, "followups:mine"))
+
+
 @require_POST
 @login_required
 def followup_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     followup = followup_get_for(request.user, pk)
-    try:
-        services.followup_complete(followup=followup, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The follow-up is marked as done."))
-    return redirect(_next_or(request, "followups:mine"))
+    return _act(
+        request,
+        lambda: services.followup_complete(followup=followup, by=request.user),
+        _("The follow-up is marked as done."),
+    )
 
 
 @require_POST
@@ -171,15 +158,12 @@ def followup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, followup, cancel_form=form)
-    try:
-        services.followup_cancel(
-            followup=followup, by=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The follow-up was cancelled."))
-    return redirect(_next_or(request, "followups:mine"))
+    reason = form.cleaned_data["reason"]
+    return _act(
+        request,
+        lambda: services.followup_cancel(followup=followup, by=request.user, reason=reason),
+        _("The follow-up was cancelled."),
+    )
 
 
 @require_POST
@@ -190,12 +174,9 @@ def followup_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RescheduleForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, followup, reschedule_form=form)
-    try:
-        services.followup_reschedule(
-            followup=followup, due_at=form.cleaned_data["due_at"], by=request.user
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The follow-up was rescheduled."))
-    return redirect(_next_or(request, "followups:mine"))
+    due_at = form.cleaned_data["due_at"]
+    return _act(
+        request,
+        lambda: services.followup_reschedule(followup=followup, due_at=due_at, by=request.user),
+        _("The follow-up was rescheduled."),
+    )

@@ -30,6 +30,11 @@ RULE_FIELDS = ("channel", "weekday", "start_time", "end_time", "valid_from", "va
 EXCEPTION_FIELDS = ("channel", "date", "kind", "start_time", "end_time", "note")
 
 
+def _recorded(by: User | None, action: str) -> pghistory.context:
+    """The pghistory context of a change: who made it (None: the system) and which service."""
+    return pghistory.context(user=by.pk if by else None, action=action)
+
+
 def _lock_channel(channel: str) -> None:
     # Two materialisations of one channel (the beat task and an edit) would otherwise insert
     # and delete the same rows concurrently; serialise them for the rest of the transaction.
@@ -131,7 +136,7 @@ def opening_rule_create(
         valid_until=valid_until,
     )
     rule.full_clean()
-    with pghistory.context(user=by.pk if by else None, action="opening_rule_create"):
+    with _recorded(by, "opening_rule_create"):
         rule.save()
     _rematerialize_from(rule.channel, rule.valid_from)
     return rule
@@ -157,7 +162,7 @@ def opening_rule_update(
     ):
         setattr(rule, name, value)
     rule.full_clean()
-    with pghistory.context(user=by.pk if by else None, action="opening_rule_update"):
+    with _recorded(by, "opening_rule_update"):
         rule.save()
     _rematerialize_from(before.channel, min(before.valid_from, rule.valid_from))
     if rule.channel != before.channel:
@@ -169,7 +174,7 @@ def opening_rule_update(
 def opening_rule_delete(*, rule: OpeningRule, by: User | None) -> None:
     """Remove a weekly opening; its future (and unused past) Opening rows go with it."""
     channel, valid_from = rule.channel, rule.valid_from
-    with pghistory.context(user=by.pk if by else None, action="opening_rule_delete"):
+    with _recorded(by, "opening_rule_delete"):
         rule.delete()
     _rematerialize_from(channel, valid_from)
 
@@ -210,7 +215,7 @@ def opening_exception_create(
         end_time=end_time,
         note=note,
     )
-    with pghistory.context(user=by.pk if by else None, action="opening_exception_create"):
+    with _recorded(by, "opening_exception_create"):
         _save_exception(exception)
     openings_materialize(start=exception.date, end=exception.date, channel=exception.channel)
     return exception
@@ -235,7 +240,7 @@ def opening_exception_update(
         EXCEPTION_FIELDS, (channel, date, kind, start_time, end_time, note), strict=True
     ):
         setattr(exception, name, value)
-    with pghistory.context(user=by.pk if by else None, action="opening_exception_update"):
+    with _recorded(by, "opening_exception_update"):
         _save_exception(exception)
     openings_materialize(start=before.date, end=before.date, channel=before.channel)
     if (before.channel, before.date) != (exception.channel, exception.date):
@@ -247,7 +252,7 @@ def opening_exception_update(
 def opening_exception_delete(*, exception: OpeningException, by: User | None) -> None:
     """Remove a closure or extra opening and re-materialise its date."""
     channel, date = exception.channel, exception.date
-    with pghistory.context(user=by.pk if by else None, action="opening_exception_delete"):
+    with _recorded(by, "opening_exception_delete"):
         exception.delete()
     openings_materialize(start=date, end=date, channel=channel)
 

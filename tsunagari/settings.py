@@ -23,13 +23,6 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def _required(name: str) -> str:
-    value = env.str(name, default="").strip()
-    if not value:
-        raise ImproperlyConfigured(f"Set the environment variable {name} (see .env.example).")
-    return value
-
-
 def _bool(name: str, default: bool) -> bool:
     raw = env.str(name, default="").strip().lower()
     if not raw:

@@ -8,6 +8,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cases.selectors.dashboard import counselor_dashboard, programme_counts
+from openings.models import Channel
+from openings.selectors import next_opening, opening_at
+
 from .redis import redis_client
 
 logger = logging.getLogger(__name__)
@@ -40,10 +44,6 @@ def healthz(request):
 @login_required
 def home(request):
     """Each role's start page: counts and links only, never case content."""
-    from cases.selectors.dashboard import counselor_dashboard, programme_counts
-    from openings.models import Channel
-    from openings.selectors import next_opening, opening_at
-
     user = request.user
     now = timezone.now()
     current = opening_at(now, Channel.LINE)

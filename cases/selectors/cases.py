@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
 from followups.models import FollowUp
 
 from ..models import (
@@ -31,8 +31,7 @@ from ..models import (
     SupportGoal,
 )
 from .access import cases_visible_to
-
-OPEN_STATUSES = (Case.Status.OPEN, Case.Status.ACTIVE, Case.Status.ON_HOLD)
+from .common import OPEN_CASE_STATUSES
 
 
 def _latest(qs: QuerySet, field: str) -> Subquery:
@@ -65,7 +64,7 @@ def caseload_for(
     elif status:
         qs = qs.filter(status=status)
     else:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
     if priority:
         qs = qs.filter(priority=priority)
     if mine:
@@ -155,21 +154,3 @@ def closure_request_get_for(user: User, pk: int) -> CaseClosureRequest:
         )
     except (CaseClosureRequest.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def counselors_qs() -> QuerySet[User]:
-    """Staff a case can be assigned to: active counselors (and supervisors who counsel)."""
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[Role.COUNSELOR, Role.SUPERVISOR])
-        .distinct()
-        .order_by("display_name", "username")
-    )
-
-
-def staff_qs() -> QuerySet[User]:
-    """Anyone who may own a support action: every active staff member with a role."""
-    return (
-        User.objects.filter(is_active=True, groups__isnull=False)
-        .distinct()
-        .order_by("display_name", "username")
-    )

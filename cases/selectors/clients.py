@@ -19,12 +19,14 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import require_caseworker
 from followups.models import FollowUp
 
 from ..models import Case, Client, Consultation, RiskFlag
 from ..services.clients import phone_normalise
 from .access import client_get_for, clients_visible_to, consultations_visible_to
+from .common import flag_in_force_q
 
 SEARCH_LIMIT = 50
 
@@ -44,16 +46,6 @@ class _ILike(Lookup):
 def _like_fragment(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def client_may_use_pages(user: User) -> bool:
-    """Client pages are for counselors and supervisors; everyone else gets 404."""
-    return user.is_authenticated and (user.is_counselor or user.is_supervisor)
-
-
-def require_client_pages(user: User) -> None:
-    if not client_may_use_pages(user):
-        raise Http404
 
 
 def search_filter(q: str) -> Q:
@@ -84,10 +76,7 @@ def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    now = timezone.now()
-    active_flags = RiskFlag.objects.filter(client=OuterRef("pk"), cleared_at__isnull=True).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
+    active_flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
     assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
     return qs.annotate(
         last_consultation_at=Subquery(last),
@@ -127,14 +116,8 @@ def client_list(
     if ward:
         qs = qs.filter(ward=ward)
     if risk:
-        now = timezone.now()
-        qs = qs.filter(
-            Exists(
-                RiskFlag.objects.filter(
-                    client=OuterRef("pk"), kind=risk, cleared_at__isnull=True
-                ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-            )
-        )
+        flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
+        qs = qs.filter(Exists(flags.filter(kind=risk)))
     qs = _with_summary(qs)
     if queue:
         qs = qs.filter(in_queue=True, status=Client.Status.ACTIVE)
@@ -143,8 +126,7 @@ def client_list(
 
 def client_detail_get_for(user: User, pk: int) -> Client:
     """The client with everything her page shows, fetched in a fixed number of queries."""
-    require_client_pages(user)
-    now = timezone.now()
+    require_caseworker(user)
     qs = (
         clients_visible_to(user)
         .select_related("merged_into", "consent_recorded_by", "created_by")
@@ -152,9 +134,9 @@ def client_detail_get_for(user: User, pk: int) -> Client:
             "counselors",
             Prefetch(
                 "risk_flags",
-                queryset=RiskFlag.objects.filter(cleared_at__isnull=True)
-                .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-                .select_related("set_by"),
+                queryset=RiskFlag.objects.filter(flag_in_force_q(timezone.now())).select_related(
+                    "set_by"
+                ),
                 to_attr="active_risk_flags",
             ),
             Prefetch(
@@ -179,14 +161,18 @@ def client_detail_get_for(user: User, pk: int) -> Client:
         raise Http404 from None
 
 
-def client_for_page(user: User, pk: int) -> Client:
-    """A visible client for pages that show only her profile (404 otherwise)."""
-    require_client_pages(user)
-    return client_get_for(user, pk)
+def client_for_page(user: User, pk: int, *, unmerged: bool = False) -> Client:
+    """A visible client for pages that show only her profile (404 otherwise). `unmerged`:
+    404 for a record merged into another too, for pages that write to her."""
+    require_caseworker(user)
+    client = client_get_for(user, pk)
+    if unmerged and client.status == Client.Status.MERGED:
+        raise Http404
+    return client
 
 
 def consultation_detail_get_for(user: User, pk: int) -> Consultation:
-    require_client_pages(user)
+    require_caseworker(user)
     try:
         return (
             consultations_visible_to(user)
@@ -196,15 +182,6 @@ def consultation_detail_get_for(user: User, pk: int) -> Consultation:
         )
     except (Consultation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def counselor_choices() -> QuerySet[User]:
-    """Active counselors, for the counselors fields."""
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.COUNSELOR)
-        .distinct()
-        .order_by("display_name", "username")
-    )
 
 
 def open_cases_for(client: Client) -> QuerySet[Case]:

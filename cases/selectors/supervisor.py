@@ -24,25 +24,20 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from accounts.models import Role, User
+from accounts.permissions import require_supervisor
+from accounts.selectors import users_with_roles
 from followups.models import FollowUp
 
 from ..models import Case, CaseClosureRequest, Client, Consultation, RiskFlag
-
-OPEN_CASE_STATUSES = (Case.Status.OPEN, Case.Status.ACTIVE, Case.Status.ON_HOLD)
-
-
-def _require_supervisor(user: User) -> None:
-    if not (user.is_authenticated and user.is_supervisor):
-        raise Http404
+from .common import OPEN_CASE_STATUSES, flag_in_force_q
 
 
-def active_flag_q(now: datetime.datetime, prefix: str = "") -> Q:
-    """Filter for risk flags in force at `now` (not cleared, not expired)."""
-    return Q(**{f"{prefix}cleared_at__isnull": True}) & (
-        Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": now})
+def _total(queryset: QuerySet) -> QuerySet:
+    """COUNT(*) of all of `queryset`'s rows, as a one-value queryset for a subquery."""
+    return (
+        queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
     )
 
 
@@ -52,12 +47,12 @@ def _count(queryset: QuerySet, group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def caseload_for(*, user: User, now: datetime.datetime) -> QuerySet[User]:
+def caseload_by_counselor(*, user: User, now: datetime.datetime) -> QuerySet[User]:
     """Active counselors with, each: open cases, overdue follow-ups, high-risk clients.
 
     One query: three correlated subqueries per counselor row.
     """
-    _require_supervisor(user)
+    require_supervisor(user)
     open_cases = Case.counselors.through.objects.filter(
         user_id=OuterRef("pk"), case__status__in=OPEN_CASE_STATUSES
     )
@@ -66,31 +61,22 @@ def caseload_for(*, user: User, now: datetime.datetime) -> QuerySet[User]:
     )
     # Distinct clients of her open cases with an active high-risk flag.
     high_risk_flag = RiskFlag.objects.filter(
-        active_flag_q(now), client_id=OuterRef("pk"), kind__in=RiskFlag.HIGH_RISK
+        flag_in_force_q(now), client_id=OuterRef("pk"), kind__in=RiskFlag.HIGH_RISK
     )
     on_her_open_case = Case.counselors.through.objects.filter(
         user_id=OuterRef(OuterRef("pk")),
         case__client_id=OuterRef("pk"),
         case__status__in=OPEN_CASE_STATUSES,
     )
-    high_risk_clients = (
+    high_risk_clients = _total(
         Client.objects.filter(Exists(high_risk_flag), Exists(on_her_open_case))
-        .order_by()
-        .annotate(one=Value(1))
-        .values("one")
-        .annotate(n=Count("*"))
-        .values("n")
     )
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.COUNSELOR)
-        .annotate(
-            open_cases=_count(open_cases, "user_id"),
-            overdue_followups=_count(overdue, "assignee_id"),
-            high_risk_clients=Coalesce(
-                Subquery(high_risk_clients, output_field=IntegerField()), Value(0)
-            ),
-        )
-        .order_by("display_name", "username")
+    return users_with_roles(Role.COUNSELOR).annotate(
+        open_cases=_count(open_cases, "user_id"),
+        overdue_followups=_count(overdue, "assignee_id"),
+        high_risk_clients=Coalesce(
+            Subquery(high_risk_clients, output_field=IntegerField()), Value(0)
+        ),
     )
 
 
@@ -103,7 +89,7 @@ class SupervisorSummary:
 
 def supervisor_summary(*, user: User, now: datetime.datetime) -> SupervisorSummary:
     """The three numbers of the supervisor's home block: one query (three subqueries)."""
-    _require_supervisor(user)
+    require_supervisor(user)
     counts = (
         User.objects.filter(pk=user.pk)
         .annotate(
@@ -126,12 +112,6 @@ def supervisor_summary(*, user: User, now: datetime.datetime) -> SupervisorSumma
     return SupervisorSummary(**{k: v or 0 for k, v in counts.items()})
 
 
-def _total(queryset: QuerySet) -> QuerySet:
-    return (
-        queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
-    )
-
-
 def risk_board_for(
     *, user: User, now: datetime.datetime, kind: str | None = None
 ) -> QuerySet[RiskFlag]:
@@ -141,7 +121,7 @@ def risk_board_for(
     consecutive rows by kind. Queries: the flags (with subqueries), then the cases' counselors
     (see `attach_case_counselors`).
     """
-    _require_supervisor(user)
+    require_supervisor(user)
     current_case = Case.objects.filter(client_id=OuterRef("client_id")).order_by(
         F("closed_at").desc(nulls_first=True), "-opened_at", "-pk"
     )
@@ -151,7 +131,7 @@ def risk_board_for(
         .values("started_at")[:1]
     )
     flags = (
-        RiskFlag.objects.filter(active_flag_q(now))
+        RiskFlag.objects.filter(flag_in_force_q(now))
         .select_related("client", "set_by")
         .annotate(
             high=ExpressionWrapper(Q(kind__in=RiskFlag.HIGH_RISK), output_field=BooleanField()),
@@ -176,13 +156,3 @@ def attach_case_counselors(flags: list[RiskFlag]) -> None:
     )
     for flag in flags:
         flag.case = cases.get(flag.case_id)
-
-
-__all__ = [
-    "SupervisorSummary",
-    "active_flag_q",
-    "attach_case_counselors",
-    "caseload_for",
-    "risk_board_for",
-    "supervisor_summary",
-]

@@ -8,18 +8,19 @@ supervisor's approval: a counselor requests it, a supervisor approves or decline
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import is_caseworker
+from accounts.selectors import supervisors_to_notify
+from notifications.models import Notification
+from notifications.services import notification_send
 
 from ..models import (
     Case,
@@ -32,8 +33,7 @@ from ..models import (
     SupportAction,
     SupportGoal,
 )
-
-logger = logging.getLogger(__name__)
+from ..selectors.common import flag_in_force_q
 
 # Moves a counselor may make with case_set_status. Closing goes through a supervisor's
 # approval (case_request_closure / case_approve_closure) and reopening through case_reopen.
@@ -79,11 +79,13 @@ def _counselor_ids(users: Iterable[User]) -> list[int]:
 
 
 def _validate_counselors(counselors: Iterable[User]) -> list[User]:
+    """A case's team: counselors, and supervisors who counsel (a client's own counselors are
+    counselors only: see `clients.counselors_only`)."""
     counselors = list(counselors)
     if not counselors:
         raise ValidationError(_("Choose at least one counselor."), code="no_counselor")
     for user in counselors:
-        if not (user.is_counselor or user.is_supervisor):
+        if not is_caseworker(user):
             raise ValidationError(
                 _("%(name)s is not a counselor.") % {"name": user}, code="not_counselor"
             )
@@ -91,12 +93,8 @@ def _validate_counselors(counselors: Iterable[User]) -> list[User]:
 
 
 def _active_flag_kinds(client: Client) -> set[str]:
-    now = timezone.now()
-    return set(
-        RiskFlag.objects.filter(client=client, cleared_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .values_list("kind", flat=True)
-    )
+    flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=client)
+    return set(flags.values_list("kind", flat=True))
 
 
 def priority_for_client(client: Client) -> int:
@@ -107,26 +105,6 @@ def priority_for_client(client: Client) -> int:
     if kinds:
         return Case.Priority.MEDIUM
     return Case.Priority.NORMAL
-
-
-def _supervisors() -> list[User]:
-    group = Group.objects.filter(name=Role.SUPERVISOR)
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__in=group) | Q(is_superuser=True))
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def _notify(*, user: User, kind: str, title: str, url: str, dedupe_key: str) -> None:
-    """In-app notification through the notifications app, when it offers the service."""
-    try:
-        from notifications.services import notification_send
-    except ImportError:
-        logger.warning("notifications.services.notification_send is missing; not notifying")
-        return
-    notification_send(user=user, kind=kind, title=title, url=url, dedupe_key=dedupe_key)
 
 
 # --- opening, priority, assignment, status ----------------------------------------------
@@ -392,15 +370,15 @@ def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> Cas
         note=request.note,
     )
     url = reverse("cases:case_detail", kwargs={"pk": case.pk})
-    for supervisor in _supervisors():
+    for supervisor in supervisors_to_notify():
         if supervisor.pk == by.pk:
             continue
         with translation.override(supervisor.language):
             # No personal details in the title: it may be e-mailed.
             title = _("Closing of case #%(id)s awaits your approval") % {"id": case.pk}
-        _notify(
+        notification_send(
             user=supervisor,
-            kind="closure_requested",
+            kind=Notification.Kind.CLOSURE_REQUESTED,
             title=title,
             url=url,
             dedupe_key=f"closure:{request.id}",
@@ -408,7 +386,10 @@ def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> Cas
     return request
 
 
-def _lock_request(request: CaseClosureRequest, by: User) -> tuple[Case, CaseClosureRequest]:
+def _decide(
+    request: CaseClosureRequest, *, state: str, by: User, note: str
+) -> tuple[Case, CaseClosureRequest]:
+    """Record a supervisor's decision on a pending request; returns both rows, locked."""
     if not by.is_supervisor:
         raise PermissionDenied(_("Only a supervisor can decide on closing a case."))
     # Two supervisors deciding the same request at once: lock the case, then the request (the
@@ -417,19 +398,27 @@ def _lock_request(request: CaseClosureRequest, by: User) -> tuple[Case, CaseClos
     request = CaseClosureRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != CaseClosureRequest.State.PENDING:
         raise ValidationError(_("This closing request was already decided."), code="decided")
+    request.state = state
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note.strip()
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     return case, request
 
 
-def _notify_decision(request: CaseClosureRequest) -> None:
+def _notify_decision(request: CaseClosureRequest, *, by: User) -> None:
+    """Tell whoever asked for the closing what was decided (unless she decided it herself)."""
+    if request.requested_by_id == by.pk:
+        return
     requester = request.requested_by
     with translation.override(requester.language):
         if request.state == CaseClosureRequest.State.APPROVED:
             title = _("Closing of case #%(id)s was approved") % {"id": request.case_id}
         else:
             title = _("Closing of case #%(id)s was declined") % {"id": request.case_id}
-    _notify(
+    notification_send(
         user=requester,
-        kind="closure_decided",
+        kind=Notification.Kind.CLOSURE_DECIDED,
         title=title,
         url=reverse("cases:case_detail", kwargs={"pk": request.case_id}),
         dedupe_key=f"closure-decided:{request.pk}",
@@ -438,16 +427,10 @@ def _notify_decision(request: CaseClosureRequest) -> None:
 
 @transaction.atomic
 def case_approve_closure(*, request: CaseClosureRequest, by: User, note: str = "") -> Case:
-    case, request = _lock_request(request, by)
-    now = timezone.now()
-    request.state = CaseClosureRequest.State.APPROVED
-    request.decided_by = by
-    request.decided_at = now
-    request.decision_note = note.strip()
-    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    case, request = _decide(request, state=CaseClosureRequest.State.APPROVED, by=by, note=note)
     before = {"status": case.status, "close_reason": case.close_reason}
     case.status = Case.Status.CLOSED
-    case.closed_at = now
+    case.closed_at = request.decided_at
     case.close_reason = request.reason
     case.save(update_fields=["status", "closed_at", "close_reason", "updated_at"])
     _event(
@@ -458,8 +441,7 @@ def case_approve_closure(*, request: CaseClosureRequest, by: User, note: str = "
         after={"status": case.status, "close_reason": case.close_reason, "request": request.pk},
         note=request.decision_note,
     )
-    if request.requested_by_id != by.pk:
-        _notify_decision(request)
+    _notify_decision(request, by=by)
     return case
 
 
@@ -467,12 +449,7 @@ def case_approve_closure(*, request: CaseClosureRequest, by: User, note: str = "
 def case_reject_closure(
     *, request: CaseClosureRequest, by: User, note: str = ""
 ) -> CaseClosureRequest:
-    case, request = _lock_request(request, by)
-    request.state = CaseClosureRequest.State.REJECTED
-    request.decided_by = by
-    request.decided_at = timezone.now()
-    request.decision_note = note.strip()
-    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    case, request = _decide(request, state=CaseClosureRequest.State.REJECTED, by=by, note=note)
     _event(
         case=case,
         kind=CaseEvent.Kind.CLOSURE_REJECTED,
@@ -481,8 +458,7 @@ def case_reject_closure(
         after={"request_state": request.state, "request": request.pk},
         note=request.decision_note,
     )
-    if request.requested_by_id != by.pk:
-        _notify_decision(request)
+    _notify_decision(request, by=by)
     return request
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 import unicodedata
 from collections.abc import Iterable
 
@@ -13,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.selectors import users_with_roles
 from followups.models import FollowUp
 
 from ..choices import Ward
 from ..models import Case, Client, ClientMerge, Consultation, RiskFlag
 from ..selectors.access import clients_visible_to
+from . import cases as case_services
 
 # Fields a counselor may set on a client's profile (client_create / client_update).
 PROFILE_FIELDS = (
@@ -46,11 +47,7 @@ def counselors_only(users: Iterable[User]) -> list[User]:
     """The given users, after checking that every one is an active counselor."""
     users = list(users)
     ids = {u.pk for u in users}
-    valid = set(
-        User.objects.filter(pk__in=ids, is_active=True, groups__name=Role.COUNSELOR).values_list(
-            "pk", flat=True
-        )
-    )
+    valid = set(users_with_roles(Role.COUNSELOR).filter(pk__in=ids).values_list("pk", flat=True))
     if valid != ids:
         raise ValidationError(
             {"counselors": _("Only active counselors can be assigned.")}, code="not_counselor"
@@ -212,17 +209,6 @@ def client_assign_counselors(*, client: Client, counselors: Iterable[User], by: 
     return client
 
 
-def _refresh_case_priority(client: Client, *, by: User) -> None:
-    """Case priority follows the client's active risk flags; the cases module owns the rule."""
-    try:
-        module = importlib.import_module("cases.services.cases")
-    except ImportError:
-        return
-    refresh = getattr(module, "case_priority_refresh", None)
-    if refresh is not None:
-        refresh(client=client, by=by)
-
-
 @transaction.atomic
 def risk_flag_set(
     *,
@@ -250,7 +236,8 @@ def risk_flag_set(
     flag.set_by = by
     flag.set_at = now
     flag.save()
-    _refresh_case_priority(client, by=by)
+    # Case priority follows her risk flags in force.
+    case_services.case_priority_refresh(client=client, by=by)
     return flag
 
 
@@ -263,7 +250,7 @@ def risk_flag_clear(*, flag: RiskFlag, by: User) -> RiskFlag:
         flag.cleared_at = timezone.now()
         flag.cleared_by = by
         flag.save(update_fields=["cleared_at", "cleared_by"])
-        _refresh_case_priority(flag.client, by=by)
+        case_services.case_priority_refresh(client=flag.client, by=by)
     return flag
 
 
@@ -340,5 +327,5 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
     record = ClientMerge.objects.create(
         kept=kept, merged=merged, merged_by=by, merged_at=now, moved=moved, note=note
     )
-    _refresh_case_priority(kept, by=by)
+    case_services.case_priority_refresh(client=kept, by=by)
     return record

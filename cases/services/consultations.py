@@ -13,16 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from openings.models import Opening
+from openings.models import Channel, Opening
+from openings.selectors import opening_at
+from openings.services import openings_materialize
 
 from ..models import Case, Client, Consultation
 from .clients import client_create, counselors_only
 
 # Consultation kinds held in opening windows (開設日), and the window's channel.
 OPENING_CHANNEL = {
-    Consultation.Kind.LINE: "line",
-    Consultation.Kind.LEGAL: "legal",
-    Consultation.Kind.HEALTH: "health",
+    Consultation.Kind.LINE: Channel.LINE,
+    Consultation.Kind.LEGAL: Channel.LEGAL,
+    Consultation.Kind.HEALTH: Channel.HEALTH,
 }
 
 CONSULTATION_FIELDS = (
@@ -46,22 +48,9 @@ def opening_for(*, kind: str, started_at: datetime.datetime) -> Opening | None:
     channel = OPENING_CHANNEL.get(kind)
     if channel is None:
         return None
-    try:
-        from openings.selectors import opening_at
-    except ImportError:
-        # Without the openings selectors, the window that contains the start is the answer.
-        return (
-            Opening.objects.filter(
-                channel=channel, starts_at__lte=started_at, ends_at__gt=started_at
-            )
-            .order_by("starts_at")
-            .first()
-        )
     opening = opening_at(started_at, channel=channel)
     if opening is not None and opening.pk is None:
         # A window computed from the rules but not yet materialised: make its row, then link.
-        from openings.services import openings_materialize
-
         day = timezone.localtime(opening.starts_at).date()
         openings_materialize(start=day, end=day, channel=channel)
         opening = opening_at(started_at, channel=channel)
@@ -70,34 +59,24 @@ def opening_for(*, kind: str, started_at: datetime.datetime) -> Opening | None:
     return opening
 
 
-def _validate(
-    *,
-    client: Client,
-    started_at: datetime.datetime,
-    ended_at: datetime.datetime,
-    counselors: list[User],
-    main_concern: str,
-    topics: list[str],
-    outcomes: list[str],
-    case: Case | None,
-    kind: str,
-) -> None:
+def _validate(consultation: Consultation, counselors: list[User]) -> None:
+    """The rules a consultation about to be saved must meet (new or corrected alike)."""
     errors: dict[str, str] = {}
-    if kind not in Consultation.Kind.values:
+    if consultation.kind not in Consultation.Kind.values:
         errors["kind"] = _("Choose how she consulted.")
-    if ended_at < started_at:
+    if consultation.ended_at < consultation.started_at:
         errors["ended_at"] = _("The end must not be before the start.")
-    if main_concern not in Consultation.MainConcern.values:
+    if consultation.main_concern not in Consultation.MainConcern.values:
         errors["main_concern"] = _("Choose the main concern.")
-    if set(topics) - set(Consultation.Topic.values):
+    if set(consultation.topics) - set(Consultation.Topic.values):
         errors["topics"] = _("Choose topics from the list.")
-    if set(outcomes) - set(Consultation.Outcome.values):
+    if set(consultation.outcomes) - set(Consultation.Outcome.values):
         errors["outcomes"] = _("Choose outcomes from the list.")
     if not counselors:
         errors["counselors"] = _("Choose at least one counselor.")
-    if case is not None and case.client_id != client.pk:
+    if consultation.case is not None and consultation.case.client_id != consultation.client_id:
         errors["case"] = _("This case belongs to another client.")
-    if client.status == Client.Status.MERGED:
+    if consultation.client.status == Client.Status.MERGED:
         errors["__all__"] = _("This client was merged into another record; record it there.")
     if errors:
         raise ValidationError(errors)
@@ -123,34 +102,24 @@ def consultation_record(
     case: Case | None = None,
 ) -> Consultation:
     counselors = list(counselors)
-    topics, outcomes = list(topics), list(outcomes)
-    _validate(
-        client=client,
-        kind=kind,
-        started_at=started_at,
-        ended_at=ended_at,
-        counselors=counselors,
-        main_concern=main_concern,
-        topics=topics,
-        outcomes=outcomes,
-        case=case,
-    )
-    consultation = Consultation.objects.create(
+    consultation = Consultation(
         client=client,
         case=case,
         kind=kind,
         started_at=started_at,
         ended_at=ended_at,
-        opening=opening_for(kind=kind, started_at=started_at),
         main_concern=main_concern,
-        topics=topics,
+        topics=list(topics),
         established=established,
         summary=summary or "",
         notes=notes or "",
-        outcomes=outcomes,
+        outcomes=list(outcomes),
         follow_up_needed=follow_up_needed,
         recorded_by=by,
     )
+    _validate(consultation, counselors)
+    consultation.opening = opening_for(kind=kind, started_at=started_at)
+    consultation.save()
     consultation.counselors.set(counselors)
     if by.is_counselor:
         # Two counselors recording for the same queued client at once: only one takes her.
@@ -179,18 +148,8 @@ def consultation_update(*, consultation: Consultation, by: User, **changes: Any)
         setattr(consultation, field, value)
     consultation.topics = list(consultation.topics)
     consultation.outcomes = list(consultation.outcomes)
-    current = counselors if counselors is not None else list(consultation.counselors.all())
-    _validate(
-        client=consultation.client,
-        kind=consultation.kind,
-        started_at=consultation.started_at,
-        ended_at=consultation.ended_at,
-        counselors=list(current),
-        main_concern=consultation.main_concern,
-        topics=consultation.topics,
-        outcomes=consultation.outcomes,
-        case=consultation.case,
-    )
+    current = counselors if counselors is not None else consultation.counselors.all()
+    _validate(consultation, list(current))
     if {"kind", "started_at"} & set(changes):
         consultation.opening = opening_for(
             kind=consultation.kind, started_at=consultation.started_at

@@ -20,6 +20,7 @@ from cases.models import (
 )
 from cases.services import cases as services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -298,14 +299,6 @@ def test_the_database_refuses_to_edit_a_case_event(counselor):
 # --- closing -----------------------------------------------------------------------------
 
 
-def _notifications_installed() -> bool:
-    try:
-        from notifications.services import notification_send  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def test_request_closure_notifies_supervisors_once(counselor, supervisor):
     case = services.case_open(client=ClientFactory(), by=counselor)
     request = services.case_request_closure(
@@ -315,14 +308,11 @@ def test_request_closure_notifies_supervisors_once(counselor, supervisor):
     assert _events(case)[-1] == CaseEvent.Kind.CLOSURE_REQUESTED
     case.refresh_from_db()
     assert case.status == Case.Status.OPEN  # nothing closes before approval
-    if _notifications_installed():
-        from notifications.models import Notification
-
-        sent = Notification.objects.get(user=supervisor)
-        assert sent.kind == "closure_requested"
-        assert sent.dedupe_key == f"closure:{request.pk}"
-        assert sent.url == f"/cases/{case.pk}/"
-        assert case.client.nickname not in sent.title  # no personal details in a title
+    sent = Notification.objects.get(user=supervisor)
+    assert sent.kind == "closure_requested"
+    assert sent.dedupe_key == f"closure:{request.pk}"
+    assert sent.url == f"/cases/{case.pk}/"
+    assert case.client.nickname not in sent.title  # no personal details in a title
 
 
 def test_only_one_pending_closing_request(counselor, colleague):

@@ -11,8 +11,7 @@ from cases import demo
 from cases.models import Case, Client, Consultation, RiskFlag
 from cases.tests.factories import ClientFactory
 from cases.tests.test_admin import CHANGELIST_BUDGET
-from cases.tests.test_supervisor_caseload import CASELOAD_BUDGET
-from cases.tests.test_supervisor_risk_board import RISK_BOARD_BUDGET
+from cases.tests.test_supervisor_pages import CASELOAD_BUDGET, RISK_BOARD_BUDGET
 from followups.models import FollowUp
 from openings.models import Channel, Opening
 

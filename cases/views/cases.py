@@ -15,11 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import require_caseworker, require_supervisor
 from audit.decorators import logs_access
 from audit.models import AccessLog
 from audit.services import access_log_record
@@ -52,14 +53,8 @@ from ..timeline import case_timeline
 PAGE_SIZE = 50
 
 
-def _require_case_pages(request: HttpRequest) -> None:
-    """Case pages are for counselors and supervisors; coordinators and experts get 404."""
-    if not (request.user.is_counselor or request.user.is_supervisor):
-        raise Http404
-
-
 def _case_for(request: HttpRequest, pk: int) -> Case:
-    _require_case_pages(request)
+    require_caseworker(request.user)
     return case_detail_get_for(request.user, pk)
 
 
@@ -76,7 +71,7 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 @require_GET
 @logs_access(AccessLog.Action.LIST, Case)
 def case_list(request: HttpRequest) -> HttpResponse:
-    _require_case_pages(request)
+    require_caseworker(request.user)
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     cases = caseload_for(
@@ -144,7 +139,7 @@ def _case_open(request: HttpRequest, *, client_pk: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
     """`/cases/open/?client=<id>&consultation=<id>`: from a consultation or a client page."""
-    _require_case_pages(request)
+    require_caseworker(request.user)
     client_pk = request.GET.get("client") or request.POST.get("client") or ""
     if not client_pk:
         raise Http404
@@ -196,11 +191,10 @@ def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
 
 
 def _followup_url(case: Case) -> str:
-    try:
-        url = reverse("followups:create")
-    except NoReverseMatch:  # the follow-ups page is wired separately
-        return ""
-    return f"{url}?{urlencode({'client': case.client_id, 'case': case.pk})}"
+    url = reverse("followups:create")
+    # Back to this case page once the follow-up is saved, not to the follow-up list.
+    back = reverse("cases:case_detail", kwargs={"pk": case.pk})
+    return f"{url}?{urlencode({'client': case.client_id, 'case': case.pk, 'next': back})}"
 
 
 @login_required
@@ -315,10 +309,7 @@ case_reopen = _case_post(CaseReopenForm, "reopen_form", _reopen)
 @require_POST
 def case_note_correct(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     case = _case_for(request, pk)
-    try:
-        note = CaseNote.objects.get(pk=note_pk, case=case)
-    except CaseNote.DoesNotExist:
-        raise Http404 from None
+    note = get_object_or_404(CaseNote, pk=note_pk, case=case)
     form = CaseNoteCorrectForm(request.POST, auto_id=f"id_correct{note.pk}_%s")
     if not form.is_valid():
         return _rerender(request, case, correct_forms={note.pk: form})
@@ -333,10 +324,7 @@ def case_note_correct(request: HttpRequest, pk: int, note_pk: int) -> HttpRespon
 @require_POST
 def support_goal_achieve(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     case = _case_for(request, pk)
-    try:
-        goal = SupportGoal.objects.get(pk=goal_pk, case=case)
-    except SupportGoal.DoesNotExist:
-        raise Http404 from None
+    goal = get_object_or_404(SupportGoal, pk=goal_pk, case=case)
     try:
         services.support_goal_achieve(goal=goal, by=request.user)
     except ValidationError as error:
@@ -348,10 +336,7 @@ def support_goal_achieve(request: HttpRequest, pk: int, goal_pk: int) -> HttpRes
 @require_POST
 def support_action_complete(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
     case = _case_for(request, pk)
-    try:
-        action = SupportAction.objects.get(pk=action_pk, case=case)
-    except SupportAction.DoesNotExist:
-        raise Http404 from None
+    action = get_object_or_404(SupportAction, pk=action_pk, case=case)
     try:
         services.support_action_complete(action=action, by=request.user)
     except ValidationError as error:
@@ -366,7 +351,7 @@ def support_action_complete(request: HttpRequest, pk: int, action_pk: int) -> Ht
 @require_POST
 def closure_decide(request: HttpRequest, request_pk: int) -> HttpResponse:
     """Approve or decline a closing request; only a supervisor may (403 for a counselor)."""
-    _require_case_pages(request)
+    require_caseworker(request.user)
     closure = closure_request_get_for(request.user, request_pk)
     if not request.user.is_supervisor:
         raise PermissionDenied
@@ -416,6 +401,5 @@ def _pending_page(request: HttpRequest, bound: dict, status: int = 200) -> HttpR
 @require_GET
 @logs_access(AccessLog.Action.LIST, CaseClosureRequest)
 def closure_pending(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_supervisor:
-        raise Http404
+    require_supervisor(request.user)
     return _pending_page(request, {})

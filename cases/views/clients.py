@@ -8,15 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import require_caseworker, require_supervisor
 from audit.decorators import logs_access
+from tsunagari.forms import form_add_service_errors
 
 from ..choices import Ward
 from ..forms_clients import (
@@ -25,7 +25,8 @@ from ..forms_clients import (
     IntakeForm,
     MergeForm,
     RiskFlagForm,
-    default_times,
+    choice_labels,
+    new_consultation_initial,
 )
 from ..models import Client, Consultation, RiskFlag
 from ..selectors.clients import (
@@ -33,7 +34,6 @@ from ..selectors.clients import (
     client_for_page,
     client_list,
     client_search,
-    require_client_pages,
 )
 from ..services.clients import (
     client_assign_counselors,
@@ -50,32 +50,10 @@ PAGE_SIZE = 50
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 
 
-def form_add_service_errors(form: Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the fields it names, the rest above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-def case_url(pk: int) -> str | None:
-    """Link to a case page, if the case pages are installed."""
-    try:
-        return reverse("cases:case_detail", args=[pk])
-    except NoReverseMatch:
-        return None
-
-
-def choice_labels(choices, codes) -> list[str]:
-    labels = dict(choices)
-    return [str(labels.get(code, code)) for code in codes]
-
-
 @login_required
 @logs_access("list", Client)
 def client_list_view(request: HttpRequest) -> HttpResponse:
-    require_client_pages(request.user)
+    require_caseworker(request.user)
     q = request.GET.get("q", "").strip()
     queue = request.GET.get("tab") == "queue"
     ward = request.GET.get("ward", "")
@@ -113,7 +91,7 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
 @logs_access("list", Client)
 def intake(request: HttpRequest) -> HttpResponse:
     """Step 1 of intake: search before create."""
-    require_client_pages(request.user)
+    require_caseworker(request.user)
     q = request.GET.get("q", "").strip()
     results = list(client_search(request.user, q)) if q else []
     return render(request, "cases/clients/intake.html", {"q": q, "results": results})
@@ -132,7 +110,7 @@ def _prefill_from_search(q: str) -> dict:
 @login_required
 def intake_new(request: HttpRequest) -> HttpResponse:
     """Step 2 of intake: register a new client and record the consultation in one form."""
-    require_client_pages(request.user)
+    require_caseworker(request.user)
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
@@ -152,12 +130,8 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("cases:client_detail", pk=consultation.client_id)
     else:
-        started, ended = default_times()
         initial = {
-            "kind": Consultation.Kind.LINE,
-            "started_at": started,
-            "ended_at": ended,
-            "counselors": [request.user] if request.user.is_counselor else [],
+            **new_consultation_initial(request.user),
             **_prefill_from_search(request.GET.get("q", "").strip()),
         }
         form = IntakeForm(initial=initial)
@@ -176,7 +150,6 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for c in client.consultations.all()
     ]
-    cases = [{"obj": c, "url": case_url(c.pk)} for c in client.cases.all()]
     counselors = list(client.counselors.all())
     return render(
         request,
@@ -185,7 +158,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "counselors": counselors,
             "consultations": consultations,
-            "cases": cases,
+            "cases": list(client.cases.all()),
             "followups": list(client.followups.all()),
             "risk_form": RiskFlagForm(),
             "counselors_form": CounselorsForm(initial={"counselors": counselors})
@@ -201,9 +174,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @logs_access("view", Client, id_kwarg="pk")
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    client = client_for_page(request.user, pk)
-    if client.status == Client.Status.MERGED:
-        raise Http404
+    client = client_for_page(request.user, pk, unmerged=True)
     if request.method == "POST":
         form = ClientEditForm(request.POST)
         if form.is_valid():
@@ -270,11 +241,8 @@ def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @logs_access("view", Client, id_kwarg="pk")
 def client_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Supervisor: merge a duplicate into this client (search, preview, confirm)."""
-    if not request.user.is_supervisor:
-        raise Http404
-    kept = client_for_page(request.user, pk)
-    if kept.status == Client.Status.MERGED:
-        raise Http404
+    require_supervisor(request.user)
+    kept = client_for_page(request.user, pk, unmerged=True)
     form = MergeForm(request.POST or None)
     merged_id = request.POST.get("merged") or request.GET.get("merged")
     merged = None

@@ -5,25 +5,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from audit.decorators import logs_access
+from tsunagari.forms import form_add_service_errors
 
-from ..forms_clients import OUTCOME_CHOICES, ConsultationForm, default_times
+from ..forms_clients import (
+    OUTCOME_CHOICES,
+    ConsultationForm,
+    choice_labels,
+    new_consultation_initial,
+)
 from ..models import Client, Consultation
 from ..selectors.clients import client_for_page, consultation_detail_get_for, open_cases_for
 from ..services.consultations import consultation_record, consultation_update
-from .clients import case_url, choice_labels, form_add_service_errors
 
 
 @login_required
 @logs_access("view", Client, id_kwarg="pk")
 def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = client_for_page(request.user, pk)
-    if client.status == Client.Status.MERGED:
-        raise Http404
+    client = client_for_page(request.user, pk, unmerged=True)
     cases = open_cases_for(client)
     if request.method == "POST":
         form = ConsultationForm(request.POST, cases=cases)
@@ -36,12 +39,8 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The consultation was recorded."))
                 return redirect("cases:client_detail", pk=client.pk)
     else:
-        started, ended = default_times()
         initial = {
-            "kind": Consultation.Kind.LINE,
-            "started_at": started,
-            "ended_at": ended,
-            "counselors": [request.user] if request.user.is_counselor else [],
+            **new_consultation_initial(request.user),
             "case": request.GET.get("case") or None,
         }
         form = ConsultationForm(initial=initial, cases=cases)
@@ -62,7 +61,6 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "client": consultation.client,
             "topics": choice_labels(Consultation.Topic.choices, consultation.topics),
             "outcomes": choice_labels(OUTCOME_CHOICES, consultation.outcomes),
-            "case_url": case_url(consultation.case_id) if consultation.case_id else None,
         },
     )
 

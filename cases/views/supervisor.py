@@ -6,22 +6,21 @@ not a supervisor gets 404: the selectors refuse them.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from audit.decorators import logs_access
 from audit.models import AccessLog
 
+from ..forms_cases import RiskBoardFilterForm
 from ..models import Case, RiskFlag
 from ..selectors.supervisor import (
     attach_case_counselors,
-    caseload_for,
+    caseload_by_counselor,
     risk_board_for,
     supervisor_summary,
 )
@@ -29,18 +28,12 @@ from ..selectors.supervisor import (
 RISK_BOARD_PAGE_SIZE = 100
 
 
-class RiskBoardFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Risk"), choices=[("", _("All risks")), *RiskFlag.Kind.choices], required=False
-    )
-
-
 @require_GET
 @login_required
 @logs_access(AccessLog.Action.LIST, Case)
 def caseload(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    rows = list(caseload_for(user=request.user, now=now))
+    rows = list(caseload_by_counselor(user=request.user, now=now))
     totals = {
         "open_cases": sum(r.open_cases for r in rows),
         "overdue_followups": sum(r.overdue_followups for r in rows),

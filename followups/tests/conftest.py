@@ -16,20 +16,11 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 from celery.signals import task_postrun
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import connection
 
-from accounts.models import Role
 from tsunagari.redis import redis_client
 
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    """Transactional tests flush the tables, data-migration groups included: put them back."""
-    for role in Role:
-        Group.objects.get_or_create(name=role.value)
 
 
 def wait_for(predicate: Callable[[], object], *, timeout: float = 30.0, what: str = "") -> object:

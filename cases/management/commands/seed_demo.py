@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from cases import demo
 from cases.models import (
     Case,
@@ -128,7 +128,7 @@ class Command(BaseCommand):
 
 def _ensure_users() -> tuple[dict[str, int], list[tuple[str, str]]]:
     """The demo staff, one per role plus a small counselor team. No superuser."""
-    groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in demo.Role])}
+    groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
     existing = {u.username: u for u in User.objects.filter(username__in=demo.DEMO_USERNAMES)}
     passwords = []
     for username, display_name, roles in demo.DEMO_USERS:
