@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.tests.factories import PASSWORD, UserFactory
 
 CHROMIUM_ARGS = [
+    "--lang=ja",  # the browser's own widgets (date inputs) in Japanese, like our users'
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
