@@ -14,12 +14,16 @@ Follow-ups are registered by the followups app; its changelist accepts the plain
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Field, OuterRef, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -209,12 +213,23 @@ class SupervisorAdmin(admin.ModelAdmin):
             for f in events[0]._meta.concrete_fields
             if not f.name.startswith("pgh_") and f.name not in ("updated_at",)
         ]
+        # Who made each change, and the staff a snapshot names (created by, set by, ...): one
+        # query for all of them.
+        user_fields = [f for f in fields if f.is_relation and f.related_model is User]
         user_ids = {(e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context_id}
-        users = {u.pk: str(u) for u in User.objects.filter(pk__in=[i for i in user_ids if i])}
+        user_ids |= {getattr(e, f.attname) for e in events for f in user_fields}
+        users = {
+            u.pk: str(u)
+            for u in User.objects.filter(pk__in=[i for i in user_ids if isinstance(i, int)])
+        }
         rows = []
         for event, older in zip(events[:HISTORY_LIMIT], events[1:] + [None], strict=False):
             changed = [
-                f"{f.verbose_name}: {getattr(event, f.attname)}"
+                format_html(
+                    _("{field}: {value}"),
+                    field=f.verbose_name,
+                    value=_history_value(f, getattr(event, f.attname), users),
+                )
                 for f in fields
                 if older is None or getattr(event, f.attname) != getattr(older, f.attname)
             ]
@@ -223,10 +238,12 @@ class SupervisorAdmin(admin.ModelAdmin):
                 who = users.get((event.pgh_context.metadata or {}).get("user"), "")
             rows.append(
                 (
-                    timezone.localtime(event.pgh_created_at).strftime("%Y-%m-%d %H:%M"),
+                    _history_value(None, event.pgh_created_at, users),
                     event.pgh_label,
                     who,
-                    "; ".join(changed) if older is not None else _("(created)"),
+                    format_html_join(mark_safe("<br>"), "{}", ((c,) for c in changed))
+                    if older is not None
+                    else _("(created)"),
                 )
             )
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
@@ -239,6 +256,30 @@ class SupervisorAdmin(admin.ModelAdmin):
             _("Changed"),
             body,
         )
+
+
+def _history_value(field: Field | None, value: object, users: dict[int, str]) -> str:
+    """A value of a history snapshot as the pages show it: times in Japan time in the
+    language's format, choices by their label, staff by name, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, datetime.datetime):
+        return formats.localize(timezone.localtime(value))
+    if isinstance(value, datetime.date):
+        return formats.localize(value)
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if field is not None and field.is_relation:
+        if field.related_model is User:
+            return users.get(value, f"#{value}")
+        return f"No.{value}"
+    if isinstance(value, list):  # array of choices (topics, outcomes)
+        base = getattr(field, "base_field", None)
+        labels = dict(base.flatchoices) if base is not None and base.choices else {}
+        return "、".join(str(labels.get(v, v)) for v in value)
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pgtrigger
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Model
 
-from accounts.models import Role
+from accounts.models import Role, User
 from followups.models import FollowUp
+from openings.models import Opening
 
 from .choices import Ward
 from .models import (
@@ -34,6 +36,7 @@ from .models import (
     CaseEvent,
     CaseNote,
     Client,
+    ClientMerge,
     Consultation,
     RiskFlag,
     SupportAction,
@@ -938,6 +941,21 @@ def _copy_links(cursor, through: type[Model], rows: Iterable[tuple[int, int]]) -
     return count
 
 
+# The tables demo_write fills.
+SEEDED_MODELS: tuple[type[Model], ...] = (
+    Client,
+    Consultation,
+    RiskFlag,
+    Case,
+    CaseEvent,
+    CaseNote,
+    SupportGoal,
+    SupportAction,
+    CaseClosureRequest,
+    FollowUp,
+)
+
+
 def seed_trigger_uris() -> list[str]:
     """Every pgtrigger/pghistory trigger on the tables the seed fills.
 
@@ -945,23 +963,26 @@ def seed_trigger_uris() -> list[str]:
     would double the time at large scales); the append-only triggers only fire on UPDATE or
     DELETE and are listed so --reset can remove demo notes and case events.
     """
-    models = {
-        Client,
-        Consultation,
-        RiskFlag,
-        Case,
-        CaseEvent,
-        CaseNote,
-        SupportGoal,
-        SupportAction,
-        CaseClosureRequest,
-        FollowUp,
-    }
     return [
         f"{model._meta.label}:{trigger.name}"
         for model, trigger in pgtrigger.registered()
-        if model in models
+        if model in SEEDED_MODELS
     ]
+
+
+def seeded_tables() -> list[str]:
+    """Every table seed_demo writes or deletes from: the seeded models, their many-to-many
+    tables and history tables, the openings, the demo logins and the merge log (emptied by
+    --reset)."""
+    tables: list[str] = []
+    for model in (*SEEDED_MODELS, ClientMerge, Opening, User):
+        tables.append(model._meta.db_table)
+        tables.extend(m2m.remote_field.through._meta.db_table for m2m in model._meta.many_to_many)
+        try:
+            tables.append(model._meta.get_field("events").related_model._meta.db_table)
+        except FieldDoesNotExist:
+            pass  # not tracked by pghistory
+    return list(dict.fromkeys(tables))
 
 
 def demo_write(
@@ -986,6 +1007,12 @@ def demo_write(
         def opening_id(ref: tuple[str, int] | None) -> int | None:
             return None if ref is None else openings[ref[0]][ref[1]]
 
+        # What consultation_record keeps up to date: the start of her latest consultation.
+        last_contact: dict[int, datetime.datetime] = {}
+        for r in plan.consultations:
+            if r.client not in last_contact or r.started_at > last_contact[r.client]:
+                last_contact[r.client] = r.started_at
+
         counts["clients"] = _copy(
             cursor,
             Client,
@@ -1000,6 +1027,7 @@ def demo_write(
                     household=c.household,
                     heard_from=c.heard_from,
                     first_contact_at=c.first_contact_at,
+                    last_contact_at=last_contact.get(i),
                     consent_scope=c.consent_scope,
                     consent_given_on=c.consent_given_on,
                     consent_method=Client.ConsentMethod.LINE if c.consent_given_on else "",

@@ -13,10 +13,11 @@ from .models import Case, RiskFlag, SupportGoal
 
 
 def _counselors_field() -> forms.ModelMultipleChoiceField:
-    # A case's team: active counselors, and supervisors who counsel.
+    # A case's team is picked from the active counselors (a supervisor who also counsels holds
+    # the counselor role too); supervisors oversee every case without being on its team.
     return forms.ModelMultipleChoiceField(
         label=_("Counselors"),
-        queryset=users_with_roles(Role.COUNSELOR, Role.SUPERVISOR),
+        queryset=users_with_roles(Role.COUNSELOR),
         widget=forms.CheckboxSelectMultiple,
     )
 

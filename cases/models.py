@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -99,6 +99,9 @@ class Client(models.Model):
         _("how she heard of us"), max_length=20, choices=HeardFrom.choices, blank=True
     )
     first_contact_at = models.DateTimeField(_("first contact"), default=timezone.now)
+    # The start of her latest consultation, kept by the services that add or move consultations
+    # (a copy of MAX(started_at)), so the client list sorts on an index, not a subquery per row.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     consent_scope = models.CharField(
         _("consent"), max_length=10, choices=ConsentScope.choices, default=ConsentScope.NONE
     )
@@ -178,6 +181,12 @@ class Client(models.Model):
             GinIndex(name="cases_client_phone_trgm", fields=["phone"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["ward"], name="cases_client_ward_idx"),
             models.Index(fields=["status"], name="cases_client_status_idx"),
+            # The client list and search order: latest contact first, never contacted last.
+            models.Index(
+                F("last_contact_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="cases_client_last_contact_idx",
+            ),
         ]
 
     def __str__(self) -> str:

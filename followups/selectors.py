@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
@@ -38,6 +40,22 @@ def followups_open_for_assignee(user: User) -> QuerySet[FollowUp]:
         followups_visible_to(user)
         .filter(assignee=user, state__in=FollowUp.OPEN_STATES)
         .order_by("due_at", "id")
+    )
+
+
+def followups_open_counts_for_assignee(
+    user: User, *, now: datetime.datetime, tomorrow: datetime.datetime
+) -> dict[str, int]:
+    """How many of my open follow-ups are overdue, due today (before `tomorrow`) and later:
+    one query, for the section headings and the page count."""
+    return (
+        followups_open_for_assignee(user)
+        .order_by()
+        .aggregate(
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tomorrow)),
+            later=Count("pk", filter=Q(due_at__gte=tomorrow)),
+        )
     )
 
 

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +31,14 @@ from tsunagari.forms import form_add_service_errors
 from . import services
 from .forms import CancelForm, FollowUpForm, RescheduleForm
 from .models import FollowUp
-from .selectors import assignee_choices_for, followup_get_for, followups_open_for_assignee
+from .selectors import (
+    assignee_choices_for,
+    followup_get_for,
+    followups_open_counts_for_assignee,
+    followups_open_for_assignee,
+)
+
+PAGE_SIZE = 50
 
 
 def _next_or(request: HttpRequest, default: str) -> str:
@@ -41,11 +50,24 @@ def _next_or(request: HttpRequest, default: str) -> str:
     return reverse(default)
 
 
+class _CountedPaginator(Paginator):
+    """A paginator given its row count, already counted with the sections (one query less)."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+
 @require_GET
 @login_required
 @logs_access("list", FollowUp)
 def followup_mine(request: HttpRequest) -> HttpResponse:
-    """My open follow-ups: overdue first, then due today, then later."""
+    """My open follow-ups, 50 a page: overdue first, then due today, then later. Each page
+    shows the sections its rows fall in, with the section's total."""
     require_caseworker(request.user)
     now = timezone.now()
     tomorrow = datetime.datetime.combine(
@@ -53,8 +75,13 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
         datetime.time.min,
         tzinfo=services.TOKYO,
     )
+    totals = followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
+    paginator = _CountedPaginator(
+        followups_open_for_assignee(request.user), PAGE_SIZE, count=sum(totals.values())
+    )
+    page = paginator.get_page(request.GET.get("page"))
     groups: dict[str, list[FollowUp]] = {"overdue": [], "today": [], "later": []}
-    for followup in followups_open_for_assignee(request.user):
+    for followup in page:
         if followup.due_at < now:
             groups["overdue"].append(followup)
         elif followup.due_at < tomorrow:
@@ -62,14 +89,17 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
         else:
             groups["later"].append(followup)
     sections = [
-        ("overdue", _("Overdue"), groups["overdue"]),
-        ("today", _("Due today"), groups["today"]),
-        ("later", _("Later"), groups["later"]),
+        (code, label, groups[code], totals[code])
+        for code, label in (
+            ("overdue", _("Overdue")),
+            ("today", _("Due today")),
+            ("later", _("Later")),
+        )
     ]
     return render(
         request,
         "followups/followup_mine.html",
-        {"sections": sections, "any": any(groups.values())},
+        {"sections": sections, "any": paginator.count > 0, "page": page},
     )
 
 

@@ -61,13 +61,14 @@ def search_filter(q: str) -> Q:
     return condition
 
 
+# Latest contact first, never contacted last: served by the index cases_client_last_contact_idx
+# (the client's own last_contact_at, so no subquery per client).
+LIST_ORDER = (F("last_contact_at").desc(nulls_last=True), F("id").desc())
+
+
 def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Last consultation time and open-case count as subqueries: one query, no N+1."""
-    last = (
-        Consultation.objects.filter(client=OuterRef("pk"))
-        .order_by("-started_at")
-        .values("started_at")[:1]
-    )
+    """Open-case count, risk and queue as subqueries: one query, no N+1. The last contact is
+    the client's own column (last_contact_at)."""
     open_cases = (
         Case.objects.filter(client=OuterRef("pk"))
         .exclude(status=Case.Status.CLOSED)
@@ -79,7 +80,6 @@ def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
     active_flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
     assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
     return qs.annotate(
-        last_consultation_at=Subquery(last),
         open_case_count=Coalesce(Subquery(open_cases, output_field=IntegerField()), 0),
         has_risk=Exists(active_flags),
         in_queue=~Exists(assigned),
@@ -91,9 +91,7 @@ def client_search(user: User, q: str) -> QuerySet[Client]:
     if not (q or "").strip():
         return Client.objects.none()
     qs = clients_visible_to(user).exclude(status=Client.Status.MERGED).filter(search_filter(q))
-    return _with_summary(qs).order_by(F("last_consultation_at").desc(nulls_last=True), "-id")[
-        :SEARCH_LIMIT
-    ]
+    return _with_summary(qs).order_by(*LIST_ORDER)[:SEARCH_LIMIT]
 
 
 def client_list(
@@ -121,7 +119,7 @@ def client_list(
     qs = _with_summary(qs)
     if queue:
         qs = qs.filter(in_queue=True, status=Client.Status.ACTIVE)
-    return qs.order_by(F("last_consultation_at").desc(nulls_last=True), "-first_contact_at", "-id")
+    return qs.order_by(*LIST_ORDER)
 
 
 def client_detail_get_for(user: User, pk: int) -> Client:

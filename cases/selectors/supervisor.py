@@ -30,7 +30,7 @@ from accounts.permissions import require_supervisor
 from accounts.selectors import users_with_roles
 from followups.models import FollowUp
 
-from ..models import Case, CaseClosureRequest, Client, Consultation, RiskFlag
+from ..models import Case, CaseClosureRequest, Client, RiskFlag
 from .common import OPEN_CASE_STATUSES, flag_in_force_q
 
 
@@ -125,18 +125,13 @@ def risk_board_for(
     current_case = Case.objects.filter(client_id=OuterRef("client_id")).order_by(
         F("closed_at").desc(nulls_first=True), "-opened_at", "-pk"
     )
-    last_contact = (
-        Consultation.objects.filter(client_id=OuterRef("client_id"))
-        .order_by("-started_at")
-        .values("started_at")[:1]
-    )
     flags = (
         RiskFlag.objects.filter(flag_in_force_q(now))
         .select_related("client", "set_by")
         .annotate(
             high=ExpressionWrapper(Q(kind__in=RiskFlag.HIGH_RISK), output_field=BooleanField()),
             case_id=Subquery(current_case.values("pk")[:1]),
-            last_contact_at=Subquery(last_contact),
+            last_contact_at=F("client__last_contact_at"),  # kept by the consultation services
         )
     )
     if kind:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -198,6 +199,28 @@ def client_update(*, client: Client, by: User, **changes) -> Client:
 
 
 @transaction.atomic
+def client_last_contact_refresh(*, client_ids: Iterable[int]) -> None:
+    """Set each client's `last_contact_at` to the start of her latest consultation (NULL when
+    she has none). Every service that adds a consultation or moves one in time or to another
+    client calls it, in its own transaction."""
+    ids = sorted(set(client_ids))
+    # Two consultations recorded for her at once: the second waits for the first to commit,
+    # then recomputes seeing both. NO KEY, since inserting a consultation holds KEY SHARE on her.
+    list(
+        Client.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    latest = (
+        Consultation.objects.filter(client_id=OuterRef("pk"))
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    Client.objects.filter(pk__in=ids).update(last_contact_at=Subquery(latest))
+
+
+@transaction.atomic
 def client_assign_counselors(*, client: Client, counselors: Iterable[User], by: User) -> Client:
     """Replace the counselors responsible for her. None at all puts her in the intake queue."""
     counselors = counselors_only(counselors)
@@ -323,6 +346,9 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
     if moved["phone"]:
         kept.phone = merged.phone
     kept.save(update_fields=["line_user_id", "phone", "updated_at"])
+
+    # Her consultations moved: the kept record's last contact may be the merged one's now.
+    client_last_contact_refresh(client_ids=[kept.pk, merged.pk])
 
     record = ClientMerge.objects.create(
         kept=kept, merged=merged, merged_by=by, merged_at=now, moved=moved, note=note

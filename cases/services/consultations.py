@@ -18,7 +18,7 @@ from openings.selectors import opening_at
 from openings.services import openings_materialize
 
 from ..models import Case, Client, Consultation
-from .clients import client_create, counselors_only
+from .clients import client_create, client_last_contact_refresh, counselors_only
 
 # Consultation kinds held in opening windows (開設日), and the window's channel.
 OPENING_CHANNEL = {
@@ -121,9 +121,11 @@ def consultation_record(
     consultation.opening = opening_for(kind=kind, started_at=started_at)
     consultation.save()
     consultation.counselors.set(counselors)
+    client_last_contact_refresh(client_ids=[client.pk])
     if by.is_counselor:
         # Two counselors recording for the same queued client at once: only one takes her.
-        locked = Client.objects.select_for_update().get(pk=client.pk)
+        # (NO KEY: the other's consultation insert holds KEY SHARE on her row.)
+        locked = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
         if not locked.counselors.exists():
             locked.counselors.add(by)  # she leaves the intake queue
     return consultation
@@ -159,6 +161,8 @@ def consultation_update(*, consultation: Consultation, by: User, **changes: Any)
     consultation.save()
     if counselors is not None:
         consultation.counselors.set(counselors)
+    if "started_at" in changes:
+        client_last_contact_refresh(client_ids=[consultation.client_id])
     return consultation
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from cases.models import Case, Client, Consultation
+from cases.services.clients import client_last_contact_refresh
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -40,6 +41,13 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     def counselors(self, create, extracted, **kwargs):
         if create:
             self.counselors.set(extracted or [self.recorded_by])
+
+    @factory.post_generation
+    def last_contact(self, create, extracted, **kwargs):
+        # As the consultation services do: her last contact follows her consultations.
+        if create:
+            client_last_contact_refresh(client_ids=[self.client_id])
+            self.client.refresh_from_db(fields=["last_contact_at"])
 
 
 class CaseFactory(factory.django.DjangoModelFactory):

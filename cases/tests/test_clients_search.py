@@ -53,7 +53,7 @@ def test_search_carries_last_consultation_and_open_cases(counselor):
         close_reason=Case.CloseReason.RESOLVED,
     )
     [found] = client_search(counselor, "あおい")
-    assert found.last_consultation_at == latest
+    assert found.last_contact_at == latest
     assert found.open_case_count == 1
 
 

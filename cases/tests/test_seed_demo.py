@@ -3,6 +3,9 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Max
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,7 +45,8 @@ def _db_digest() -> str:
 
 @pytest.mark.django_db
 def test_it_loads_the_fy2022_volumes_once(client):
-    output = _seed("--scale", "1", "--seed", "7")
+    with CaptureQueriesContext(connection) as captured:
+        output = _seed("--scale", "1", "--seed", "7")
 
     fy = {"starts_at__gte": demo.FY_START, "starts_at__lt": demo.FY_END}
     assert Opening.objects.filter(channel=Channel.LINE, **fy).count() == 105
@@ -60,6 +64,16 @@ def test_it_loads_the_fy2022_volumes_once(client):
     assert FollowUp.objects.filter(state="pending", due_at__gt=now).exists()
     assert FollowUp.objects.filter(state__in=["pending", "notified"], due_at__lt=now).exists()
     assert FollowUp.objects.filter(state="done", due_at__lt=now).exists()
+    # Each client's last contact is her latest consultation, as the services keep it.
+    by_client = Consultation.objects.values("client").annotate(m=Max("started_at"))
+    latest = dict(by_client.values_list("client", "m"))
+    assert dict(Client.objects.values_list("pk", "last_contact_at")) == {
+        pk: latest.get(pk) for pk in Client.objects.values_list("pk", flat=True)
+    }
+    # Fresh statistics for every table it wrote, many-to-many and history tables included.
+    analysed = {q["sql"] for q in captured.captured_queries if q["sql"].startswith("ANALYZE")}
+    assert analysed == {f'ANALYZE "{table}"' for table in demo.seeded_tables()}
+    assert {'ANALYZE "cases_case_counselors"', 'ANALYZE "cases_casenote"'} <= analysed
     # Demo rows carry no insert history (the triggers were lifted for the seed).
     assert not Client.objects.get(pk=Client.objects.first().pk).events.exists()
     # One login per role, no superuser; passwords are printed once, when created.

@@ -201,7 +201,7 @@ def test_the_change_page_shows_the_history_with_who_changed_what(
 
     history = body[body.index(">update<") :]  # the history table, newest first
     assert str(counselor) in history
-    assert f"{FollowUp._meta.get_field('revision').verbose_name}: 1" in history
+    assert f"{FollowUp._meta.get_field('revision').verbose_name}：1" in history
 
 
 @pytest.mark.django_db

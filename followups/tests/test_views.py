@@ -80,20 +80,62 @@ def test_mine_shows_due_times_the_japanese_way(client, counselor, client_of):
     assert "2031年4月6日(日) 14:30" in client.get(reverse("followups:mine")).content.decode()
 
 
-@pytest.mark.parametrize("rows", [1, 30])
+@pytest.mark.parametrize(("rows", "shown"), [(1, 1), (30, 30), (120, 50)])
 def test_mine_query_count_does_not_grow_with_rows(
-    client, counselor, client_of, rows, django_assert_max_num_queries
+    client, counselor, client_of, rows, shown, django_assert_max_num_queries
 ):
     case = CaseFactory(client=client_of, counselors=[counselor])
     FollowUpFactory.create_batch(rows, client=client_of, case=case, assignee=counselor)
     client.force_login(counselor)
-    # session, user, user's roles, follow-ups (with client, case, assignee), unread-notification
+    # session, user, user's roles, section counts (overdue / today / later, one aggregate, also
+    # the page count), one page of follow-ups (with client, case, assignee), unread-notification
     # count (navigation badge), access-log insert
-    with django_assert_max_num_queries(6) as captured:
+    with django_assert_max_num_queries(7) as captured:
         response = client.get(reverse("followups:mine"))
     assert response.status_code == 200
-    assert response.content.decode().count('data-followup="') == rows
-    assert len(captured.captured_queries) == 6
+    assert response.content.decode().count('data-followup="') == shown
+    assert len(captured.captured_queries) == 7
+
+
+def test_mine_pages_by_fifty_overdue_first_with_section_totals(client, counselor, client_of):
+    now = timezone.now()
+    overdue = [
+        FollowUpFactory(
+            client=client_of,
+            assignee=counselor,
+            what=f"overdue-{i}",
+            due_at=now - datetime.timedelta(hours=60 - i),
+        )
+        for i in range(45)
+    ]
+    later = [
+        FollowUpFactory(
+            client=client_of,
+            assignee=counselor,
+            what=f"later-{i}",
+            due_at=now + datetime.timedelta(days=2, hours=i),
+        )
+        for i in range(10)
+    ]
+    client.force_login(counselor)
+
+    first = client.get(reverse("followups:mine")).content.decode()
+    shown = [f'data-followup="{f.pk}"' for f in overdue + later[:5]]
+    assert all(marker in first for marker in shown)
+    assert first.index(f'data-followup="{overdue[-1].pk}"') < first.index(
+        f'data-followup="{later[0].pk}"'
+    )
+    # Each section says how many it holds in all, not only on this page.
+    assert 'id="section-overdue">期限超過 <span class="badge text-bg-secondary">45</span>' in first
+    assert 'id="section-later">' in first and ">10</span>" in first
+    assert "2ページ中1ページ目" in first and 'href="?page=2"' in first
+
+    second = client.get(reverse("followups:mine"), {"page": 2}).content.decode()
+    assert second.count('data-followup="') == 5
+    assert all(f'data-followup="{f.pk}"' in second for f in later[5:])
+    assert 'id="section-overdue"' not in second  # no overdue rows on this page
+    # A page number past the end shows the last page rather than an error.
+    assert client.get(reverse("followups:mine"), {"page": 99}).status_code == 200
 
 
 # --- followups:create -------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_the_banner_gives_the_next_opening(client, counselor, coordinator):
 
     content = client.get(CALENDAR).content.decode()
 
-    assert f"次回の開設: {ja_date(day)} 14:00" in content
+    assert f"次回の開設：{ja_date(day)} 14:00" in content
 
 
 def test_the_banner_says_when_nothing_is_planned(client, counselor):
