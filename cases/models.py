@@ -371,7 +371,7 @@ class Consultation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.started_at):%Y-%m-%d}"
 
     @property
     def duration(self):
@@ -499,7 +499,7 @@ class CaseEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+        return f"{self.get_kind_display()} ({timezone.localtime(self.at):%Y-%m-%d %H:%M})"
 
 
 class CaseNote(models.Model):
@@ -540,7 +540,7 @@ class CaseNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"#{self.pk} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
 
 
 @pghistory.track()

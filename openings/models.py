@@ -13,6 +13,7 @@ from __future__ import annotations
 import pghistory
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -188,7 +189,7 @@ class Opening(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_extra(self) -> bool:
