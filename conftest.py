@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,38 @@ def celery_worker(transactional_db):
         app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20
     ) as worker:
         yield worker
+
+
+@pytest.fixture
+def producer_on():
+    """`with producer_on(url):` publishes this process's tasks to another broker for a while
+    (a private Redis that a test stops and restarts, or an address where nothing listens)."""
+    from kombu import pools as kombu_pools
+
+    from tsunagari.celery import app
+
+    def drop_pools() -> None:
+        # The app caches a broker connection pool, and kombu keeps producer pools per
+        # connection in a process-wide registry: close and forget both, so the next publish
+        # connects afresh to whatever broker_url says.
+        if app._pool is not None:
+            app._pool.force_close_all()
+            app._pool = None
+        app.amqp._producer_pool = None
+        kombu_pools.reset()
+
+    @contextmanager
+    def on(broker_url: str):
+        original = app.conf.broker_url
+        drop_pools()
+        app.conf.broker_url = broker_url
+        try:
+            yield
+        finally:
+            drop_pools()
+            app.conf.broker_url = original
+
+    return on
 
 
 # --- Browser: Debian's Chromium driven by Playwright ---------------------------------------

@@ -232,6 +232,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis retries every 2, 4, ... up to 30 s. Celery's default gives up after
+# 100 tries (about 45 minutes) and the worker exits; retry for as long as Redis is away instead
+# (followups/tests/test_redis_restart.py restarts Redis under a running worker).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic work. Each entry re-finds its rows in the database, so a missed tick is only a delay.

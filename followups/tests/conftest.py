@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+import redis
 from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connection
@@ -59,6 +61,7 @@ class SubprocessWorker:
 
     def __init__(self, tmp_path: Path, *, pool: str = "solo", concurrency: int = 1) -> None:
         self.logfile = tmp_path / f"worker-{uuid.uuid4().hex[:8]}.log"
+        self.nodename = f"sub-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_tests(),
@@ -79,7 +82,7 @@ class SubprocessWorker:
                 "-Q",
                 settings.CELERY_TASK_DEFAULT_QUEUE,
                 "-n",
-                f"sub-{uuid.uuid4().hex[:8]}@%h",
+                self.nodename,
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel",
@@ -105,6 +108,20 @@ class SubprocessWorker:
 
         wait_for(ready, timeout=timeout, what="the worker process to be ready")
 
+    @property
+    def own_queue(self) -> str:
+        """Where this process publishes follow-on tasks (settings_test names it by pid)."""
+        return f"tsunagari-test-{self.process.pid}"
+
+    def consume_own_queue(self) -> None:
+        """Also consume own_queue, so follow-on tasks (deliver_email) run in this worker too."""
+        from tsunagari.celery import app
+
+        replies = app.control.add_consumer(
+            self.own_queue, destination=[self.nodename], reply=True, timeout=10
+        )
+        assert replies and "ok" in replies[0][self.nodename], replies
+
     def kill(self) -> None:
         """SIGKILL the whole worker (its process group: the main process and any children)."""
         if self.process.poll() is None:
@@ -114,7 +131,10 @@ class SubprocessWorker:
     def cleanup(self) -> None:
         self.kill()
         # What this process published went to its own pid-named default queue: drop it.
-        redis_client().delete(f"tsunagari-test-{self.process.pid}")
+        try:
+            redis_client().delete(self.own_queue)
+        except redis.RedisError:
+            pass  # a drill may have stopped that Redis: then nothing is left to drop
 
 
 @pytest.fixture
