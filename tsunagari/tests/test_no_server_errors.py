@@ -164,3 +164,25 @@ def test_no_page_or_action_answers_500_to_anyone(
                 if response.status_code >= 500:
                     failures.append(f"{user} {method.upper()} {url} {kwargs and 'garbage'}")
     assert failures == []
+
+
+# Pages that show no personal data, so they write no access-log row: the blank intake form.
+NO_PERSONAL_DATA = {"/cases/intake/new/"}
+
+
+def test_every_page_that_shows_personal_data_writes_an_access_log_row(world, supervisor):
+    from audit.models import AccessLog
+
+    http = HttpClient()
+    http.force_login(supervisor)
+    unlogged = []
+    for url in _urls(world):
+        if not url.startswith(("/cases/", "/followups/", "/notifications/")):
+            continue
+        if url in NO_PERSONAL_DATA:
+            continue
+        before = AccessLog.objects.count()
+        response = http.get(url)
+        if response.status_code == 200 and AccessLog.objects.count() == before:
+            unlogged.append(url)
+    assert unlogged == []
