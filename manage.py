@@ -16,6 +16,17 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings, which validate the environment
+    except ImproperlyConfigured as exc:
+        # A plain sentence, not a traceback: the message already names the variable to set.
+        sys.exit(
+            f"manage.py: {exc}\n(For development, `make run`, `make test` and `make lint` set "
+            "DATABASE_URL, REDIS_URL and DEBUG for you; see .env.example.)"
+        )
     execute_from_command_line(sys.argv)
 
 

@@ -188,3 +188,16 @@ def test_refusal_does_not_echo_secrets():
 
     _refusal(result)
     assert "hunter2-secret" not in result.stderr
+
+
+def test_manage_py_refuses_a_bad_environment_in_one_sentence():
+    manage_check = _PRELUDE + (
+        "import runpy, sys; sys.argv = ['manage.py', 'check']; "
+        "runpy.run_path('manage.py', run_name='__main__')"
+    )
+
+    result = _start(_without(DEVELOPMENT_ENV, "REDIS_URL"), code=manage_check)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("manage.py: Set the environment variable REDIS_URL")
+    assert "Traceback" not in result.stderr
