@@ -9,7 +9,6 @@ the number of rows, and returns TimelineEntry objects or dicts with the same key
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,8 +22,6 @@ from django.utils.translation import pgettext
 from accounts.models import User
 
 from .models import Case, CaseEvent, CaseNote, SupportAction, SupportGoal
-
-logger = logging.getLogger(__name__)
 
 TIMELINE_PROVIDERS: list[str] = [
     "cases.timeline.core_entries",
@@ -61,14 +58,9 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
 
 @cache
 def _providers(paths: tuple[str, ...]) -> list[Callable[[Case], Iterable[Any]]]:
-    found = []
-    for path in paths:
-        try:
-            found.append(import_string(path))
-        except ImportError:
-            # An app that is not installed (yet) must not break every case page.
-            logger.warning("Timeline provider %s cannot be imported; skipped", path)
-    return found
+    # A provider that cannot be imported is a bug, and is not skipped: a timeline silently
+    # missing referrals or handouts would misinform whoever reads the case.
+    return [import_string(path) for path in paths]
 
 
 def _as_entry(entry: TimelineEntry | dict) -> TimelineEntry:

@@ -4,8 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from cases.models import Case, Client, ClientMerge, Consultation, RiskFlag
-from cases.services import cases as case_services
+from cases.models import Case, CaseEvent, Client, ClientMerge, Consultation, RiskFlag
 from cases.services.clients import (
     client_assign_counselors,
     client_create,
@@ -162,17 +161,22 @@ def test_risk_flag_clear_is_recorded_once(counselor, colleague):
     assert new.pk != flag.pk
 
 
-def test_flag_changes_call_the_case_priority_hook(counselor, monkeypatch):
-    calls = []
-    monkeypatch.setattr(
-        case_services,
-        "case_priority_refresh",
-        lambda *, client, by=None: calls.append((client.pk, by)),
-    )
-    client = ClientFactory()
+def test_setting_and_clearing_a_flag_reprioritises_her_open_cases(counselor):
+    client = ClientFactory(counselors=[counselor])
+    case = CaseFactory(client=client, counselors=[counselor])
+
     flag = risk_flag_set(client=client, kind=RiskFlag.Kind.NO_HOME, by=counselor)
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.HIGH
     risk_flag_clear(flag=flag, by=counselor)
-    assert calls == [(client.pk, counselor), (client.pk, counselor)]
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.NORMAL
+
+    changes = case.state_changes.filter(kind=CaseEvent.Kind.PRIORITY_CHANGED).order_by("pk")
+    assert [(e.actor, e.after["priority"]) for e in changes] == [
+        (counselor, Case.Priority.HIGH),
+        (counselor, Case.Priority.NORMAL),
+    ]
 
 
 def test_a_high_risk_flag_raises_the_priority_of_open_cases(counselor):

@@ -129,14 +129,15 @@ def test_a_new_provider_is_one_line(counselor, monkeypatch):
     assert entries[0].body == "" and entries[0].url == ""
 
 
-def test_a_missing_provider_is_skipped(counselor, monkeypatch):
+def test_a_missing_provider_fails_loudly(counselor, monkeypatch):
     case = services.case_open(client=ClientFactory(), by=counselor)
     monkeypatch.setattr(
         timeline_module,
         "TIMELINE_PROVIDERS",
         [*timeline_module.TIMELINE_PROVIDERS, "nowhere.timeline.timeline_entries"],
     )
-    assert [e.kind for e in case_timeline(case)] == ["event:opened"]
+    with pytest.raises(ImportError):
+        case_timeline(case)
 
 
 @pytest.mark.parametrize("n", [1, 20])
