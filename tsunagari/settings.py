@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "tsunagari",
+    "core",
     "accounts",
     "audit",
     "openings",

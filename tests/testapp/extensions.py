@@ -1,0 +1,1 @@
+"""The test app's registrations: one of every extension point of `core.registry`."""
