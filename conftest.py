@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import Role
 from accounts.tests.factories import PASSWORD, UserFactory
+from core.roles import Role
 
 CHROMIUM_ARGS = [
     "--lang=ja",  # the browser's own widgets (date inputs) in Japanese, like our users'

@@ -3,14 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    """Roles are Django groups with these names (created by a data migration)."""
-
-    COUNSELOR = "counselor", _("Counselor")  # 相談員
-    COORDINATOR = "coordinator", _("Coordinator")  # コーディネーター
-    SUPERVISOR = "supervisor", _("Supervisor")  # スーパーバイザー
-    EXPERT = "expert", _("Expert")  # 専門相談員
+from core.roles import Role
 
 
 # Staff names and e-mail addresses are personal data too; passwords are never snapshotted.

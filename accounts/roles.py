@@ -6,7 +6,7 @@ a model's permissions only exist once its app has migrated (later apps add their
 
 from django.contrib.auth.models import Group, Permission
 
-from .models import Role
+from core.roles import Role
 
 # What counselors and supervisors both hold: the casework records.
 _CASEWORK: dict[str, dict[str, tuple[str, ...]]] = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Role, User
+from core.roles import Role
+
+from .models import User
 
 
 def users_with_roles(*roles: str) -> QuerySet[User]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .choices import Ward
+from core.choices import Ward
 
 
 @pghistory.track()
@@ -389,6 +389,9 @@ class Case(models.Model):
         ACTIVE = "active", pgettext_lazy("case status", "Active")  # 支援中
         ON_HOLD = "on_hold", pgettext_lazy("case status", "On hold")  # 保留
         CLOSED = "closed", pgettext_lazy("case status", "Closed")  # 終結
+
+    # Every status but closed: the one definition of "an open case" (caseloads, counts, lists).
+    OPEN_STATUSES = (Status.OPEN, Status.ACTIVE, Status.ON_HOLD)
 
     class Priority(models.IntegerChoices):
         NORMAL = 1, pgettext_lazy("case priority", "Normal")

@@ -3,7 +3,7 @@
 Read-only: follow-ups are created from a case or a client page, and every state change (done,
 cancelled, rescheduled, reminded) goes through followups.services, which keeps the reminders
 right. The shared behaviour (supervisors only, access log, pghistory on the change page, no add
-or delete) comes from cases.admin.SupervisorAdmin.
+or delete) comes from core.admin.SupervisorAdmin.
 
 The changelist also accepts the plain field lookups the supervisor pages link to, e.g.
 `?state__in=pending,notified&due_at__lt=<iso>&assignee=<pk>` (overdue follow-ups of one
@@ -18,10 +18,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
-from cases.admin import SupervisorAdmin
+from accounts.models import User
+from core.admin import SupervisorAdmin
+from core.roles import Role
 
 from .models import FollowUp
+from .selectors import overdue_q
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -57,7 +59,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        overdue = Q(state__in=FollowUp.OPEN_STATES, due_at__lt=timezone.now())
+        overdue = overdue_q(timezone.now())
         if self.value() == "yes":
             return queryset.filter(overdue)
         if self.value() == "no":

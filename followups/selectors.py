@@ -7,13 +7,20 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.permissions import is_caseworker
 from accounts.selectors import users_with_roles
 from cases.models import Case, Client
 from cases.selectors import clients_visible_to
+from core.roles import Role
 
 from .models import FollowUp
+
+
+def overdue_q(now: datetime.datetime, prefix: str = "") -> Q:
+    """The one definition of an overdue follow-up: still open and due before `now`.
+    `prefix` ("followups__") filters through a relation."""
+    return Q(**{f"{prefix}state__in": FollowUp.OPEN_STATES, f"{prefix}due_at__lt": now})
 
 
 def followups_visible_to(user: User) -> QuerySet[FollowUp]:
@@ -52,7 +59,7 @@ def followups_open_counts_for_assignee(
         followups_open_for_assignee(user)
         .order_by()
         .aggregate(
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            overdue=Count("pk", filter=overdue_q(now)),
             today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tomorrow)),
             later=Count("pk", filter=Q(due_at__gte=tomorrow)),
         )

@@ -9,7 +9,6 @@ notification's unique (user, dedupe_key) backs this up).
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,16 +18,18 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.permissions import is_caseworker
 from accounts.selectors import supervisors_to_notify
 from cases.models import Case, Client, Consultation
+from core.roles import Role
+from core.time import TOKYO, local_date, start_of_day
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 
 from .models import FollowUp
+from .selectors import overdue_q
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 STAFF_ROLES = (Role.COUNSELOR, Role.SUPERVISOR)
 
 
@@ -175,7 +176,7 @@ def followups_escalate_overdue(*, now: datetime.datetime | None = None, limit: i
     overdue = list(
         FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("client", "assignee")
-        .filter(state__in=FollowUp.OPEN_STATES, due_at__lt=cutoff, escalated_at__isnull=True)
+        .filter(overdue_q(cutoff), escalated_at__isnull=True)
         .order_by("due_at", "id")[:limit]
     )
     supervisors = supervisors_to_notify()
@@ -205,8 +206,8 @@ def followups_escalate_overdue(*, now: datetime.datetime | None = None, limit: i
 @transaction.atomic
 def followups_send_morning_digest(*, today: datetime.date | None = None) -> int:
     """One e-mail per person per day listing counts and due times only. Returns how many."""
-    today = today or timezone.localdate(timezone.now(), TOKYO)
-    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=TOKYO)
+    today = today or local_date(timezone.now())
+    start = start_of_day(today)
     end = start + datetime.timedelta(days=1)
     due_times: dict[int, list[datetime.datetime]] = {}
     for user_id, due_at in (

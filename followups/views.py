@@ -11,14 +11,10 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +22,9 @@ from accounts.permissions import require_caseworker
 from audit.decorators import logs_access
 from cases.models import Client
 from cases.selectors import case_get_for, client_get_for
+from core.http import safe_next_url
+from core.paging import paginate
+from core.time import local_date, start_of_day
 from tsunagari.forms import form_add_service_errors
 
 from . import services
@@ -38,29 +37,6 @@ from .selectors import (
     followups_open_for_assignee,
 )
 
-PAGE_SIZE = 50
-
-
-def _next_or(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
-
-
-class _CountedPaginator(Paginator):
-    """A paginator given its row count, already counted with the sections (one query less)."""
-
-    def __init__(self, object_list, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._count
-
 
 @require_GET
 @login_required
@@ -70,16 +46,11 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
     shows the sections its rows fall in, with the section's total."""
     require_caseworker(request.user)
     now = timezone.now()
-    tomorrow = datetime.datetime.combine(
-        timezone.localdate(now, services.TOKYO) + datetime.timedelta(days=1),
-        datetime.time.min,
-        tzinfo=services.TOKYO,
-    )
+    tomorrow = start_of_day(local_date(now) + datetime.timedelta(days=1))
     totals = followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
-    paginator = _CountedPaginator(
-        followups_open_for_assignee(request.user), PAGE_SIZE, count=sum(totals.values())
+    page = paginate(
+        request, followups_open_for_assignee(request.user), count=sum(totals.values())
     )
-    page = paginator.get_page(request.GET.get("page"))
     groups: dict[str, list[FollowUp]] = {"overdue": [], "today": [], "later": []}
     for followup in page:
         if followup.due_at < now:
@@ -99,7 +70,7 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "followups/followup_mine.html",
-        {"sections": sections, "any": paginator.count > 0, "page": page},
+        {"sections": sections, "any": page.paginator.count > 0, "page": page},
     )
 
 
@@ -133,7 +104,7 @@ def followup_create_view(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The follow-up was added."))
-            return redirect(_next_or(request, "followups:mine"))
+            return redirect(safe_next_url(request, "followups:mine"))
     return render(
         request,
         "followups/followup_form.html",
@@ -166,7 +137,7 @@ def _act(request: HttpRequest, act: Callable[[], object], done: str) -> HttpResp
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done)
-    return redirect(_next_or(request, "followups:mine"))
+    return redirect(safe_next_url(request, "followups:mine"))
 
 
 @require_POST

@@ -2,26 +2,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.decorators import logs_access
+from core.paging import paginate
 
 from . import services
 from .models import Notification
 from .selectors import notification_get_for, notifications_for
-
-PAGE_SIZE = 50
 
 
 @require_GET
 @login_required
 @logs_access("list", Notification)  # titles may name a client
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, notifications_for(request.user))
     return render(request, "notifications/notification_list.html", {"page_obj": page})
 
 

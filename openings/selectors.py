@@ -20,24 +20,17 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+
+from core.time import local_date, local_datetime
 
 from .models import Channel, Opening, OpeningException, OpeningRule
 
 # Openings are defined in Tokyo wall-clock time (Japan has no daylight saving time).
-TOKYO = ZoneInfo(settings.TIME_ZONE)
-
 # How far next_opening() looks for a window before answering "none planned".
 NEXT_OPENING_SEARCH_DAYS = 400
-
-
-def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    """An aware datetime for a Tokyo wall-clock time on a day."""
-    return datetime.datetime.combine(day, time, tzinfo=TOKYO)
 
 
 def day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, ...]:
@@ -141,7 +134,7 @@ def opening_at(at: datetime.datetime, channel: str = Channel.LINE) -> Opening | 
     )
     if row is not None:
         return row
-    day = timezone.localtime(at, TOKYO).date()
+    day = local_date(at)
     for window in planned_openings(start=day, end=day, channel=channel):
         if window.starts_at <= at < window.ends_at:
             return window
@@ -169,10 +162,10 @@ def next_opening(
         .order_by("starts_at")
         .first()
     )
-    first_day = timezone.localtime(after, TOKYO).date()
+    first_day = local_date(after)
     last_day = first_day + datetime.timedelta(days=NEXT_OPENING_SEARCH_DAYS)
     if row is not None:
-        last_day = min(last_day, timezone.localtime(row.starts_at, TOKYO).date())
+        last_day = min(last_day, local_date(row.starts_at))
     planned = next(
         (
             window
@@ -235,7 +228,7 @@ def month_calendar(
     windows.update({(o.channel, o.starts_at): o for o in rows})
     openings_by_day: dict[datetime.date, list[Opening]] = defaultdict(list)
     for opening in sorted(windows.values(), key=lambda o: (o.starts_at, o.channel)):
-        openings_by_day[timezone.localtime(opening.starts_at, TOKYO).date()].append(opening)
+        openings_by_day[local_date(opening.starts_at)].append(opening)
     closures_by_day: dict[datetime.date, list[OpeningException]] = defaultdict(list)
     for exception in exceptions:
         if exception.kind == OpeningException.Kind.CLOSURE:

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.time import local_date
 
 from .models import Channel, Opening, OpeningException, OpeningRule
-from .selectors import TOKYO, day_bounds, planned_openings
+from .selectors import day_bounds, planned_openings
 
 # The beat task keeps this many days ahead materialised; rule changes re-materialise at least
 # this far.
@@ -103,7 +104,7 @@ def _horizon(channel: str) -> datetime.date:
     last = Opening.objects.filter(channel=channel).aggregate(last=Max("starts_at"))["last"]
     if last is None:
         return ahead
-    return max(ahead, timezone.localtime(last, TOKYO).date())
+    return max(ahead, local_date(last))
 
 
 def _rematerialize_from(channel: str, start: datetime.date) -> None:

@@ -20,7 +20,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role, User
+from accounts.models import User
+from core.roles import Role
 
 from .forms import OpeningExceptionForm
 from .models import Channel, OpeningException

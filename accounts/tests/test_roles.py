@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from accounts.models import Role
 from accounts.roles import ROLE_PERMISSIONS, sync_role_permissions
 from accounts.tests.factories import UserFactory
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,6 @@ from ..models import (
     SupportGoal,
 )
 from .access import cases_visible_to
-from .common import OPEN_CASE_STATUSES
 
 
 def _latest(qs: QuerySet, field: str) -> Subquery:
@@ -64,7 +63,7 @@ def caseload_for(
     elif status:
         qs = qs.filter(status=status)
     else:
-        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
+        qs = qs.filter(status__in=Case.OPEN_STATUSES)
     if priority:
         qs = qs.filter(priority=priority)
     if mine:

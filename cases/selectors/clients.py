@@ -71,7 +71,7 @@ def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
     the client's own column (last_contact_at)."""
     open_cases = (
         Case.objects.filter(client=OuterRef("pk"))
-        .exclude(status=Case.Status.CLOSED)
+        .filter(status__in=Case.OPEN_STATUSES)
         .order_by()
         .values("client")
         .annotate(n=Count("pk"))
@@ -183,4 +183,4 @@ def consultation_detail_get_for(user: User, pk: int) -> Consultation:
 
 
 def open_cases_for(client: Client) -> QuerySet[Case]:
-    return Case.objects.filter(client=client).exclude(status=Case.Status.CLOSED)
+    return Case.objects.filter(client=client).filter(status__in=Case.OPEN_STATUSES)

@@ -6,11 +6,6 @@ import datetime
 
 from django.db.models import Q
 
-from ..models import Case
-
-# Every status but closed: the caseloads, counts and filters of open cases.
-OPEN_CASE_STATUSES = (Case.Status.OPEN, Case.Status.ACTIVE, Case.Status.ON_HOLD)
-
 
 def flag_in_force_q(now: datetime.datetime) -> Q:
     """Filter for risk flags in force at `now`: not cleared, not expired."""

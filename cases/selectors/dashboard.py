@@ -42,7 +42,7 @@ def counselor_dashboard(*, user: User, now: datetime.datetime) -> CounselorDashb
     end_of_today = timezone.make_aware(
         datetime.datetime.combine(local_today + datetime.timedelta(days=1), datetime.time())
     )
-    open_cases = Case.objects.filter(counselors=user).exclude(status=Case.Status.CLOSED).count()
+    open_cases = Case.objects.filter(counselors=user).filter(status__in=Case.OPEN_STATUSES).count()
     followups = FollowUp.objects.filter(assignee=user, state__in=FollowUp.OPEN_STATES).aggregate(
         overdue=Count("pk", filter=Q(due_at__lt=now)),
         due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=end_of_today)),

@@ -25,13 +25,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.permissions import require_supervisor
 from accounts.selectors import users_with_roles
+from core.roles import Role
 from followups.models import FollowUp
 
 from ..models import Case, CaseClosureRequest, Client, RiskFlag
-from .common import OPEN_CASE_STATUSES, flag_in_force_q
+from .common import flag_in_force_q
 
 
 def _total(queryset: QuerySet) -> QuerySet:
@@ -54,7 +55,7 @@ def caseload_by_counselor(*, user: User, now: datetime.datetime) -> QuerySet[Use
     """
     require_supervisor(user)
     open_cases = Case.counselors.through.objects.filter(
-        user_id=OuterRef("pk"), case__status__in=OPEN_CASE_STATUSES
+        user_id=OuterRef("pk"), case__status__in=Case.OPEN_STATUSES
     )
     overdue = FollowUp.objects.filter(
         assignee_id=OuterRef("pk"), state__in=FollowUp.OPEN_STATES, due_at__lt=now
@@ -66,7 +67,7 @@ def caseload_by_counselor(*, user: User, now: datetime.datetime) -> QuerySet[Use
     on_her_open_case = Case.counselors.through.objects.filter(
         user_id=OuterRef(OuterRef("pk")),
         case__client_id=OuterRef("pk"),
-        case__status__in=OPEN_CASE_STATUSES,
+        case__status__in=Case.OPEN_STATUSES,
     )
     high_risk_clients = _total(
         Client.objects.filter(Exists(high_risk_flag), Exists(on_her_open_case))
@@ -94,7 +95,7 @@ def supervisor_summary(*, user: User, now: datetime.datetime) -> SupervisorSumma
         User.objects.filter(pk=user.pk)
         .annotate(
             open_cases=Subquery(
-                _total(Case.objects.filter(status__in=OPEN_CASE_STATUSES)),
+                _total(Case.objects.filter(status__in=Case.OPEN_STATUSES)),
                 output_field=IntegerField(),
             ),
             overdue_followups=Subquery(

@@ -171,7 +171,7 @@ def case_priority_refresh(*, client: Client, by: User | None = None) -> None:
     cases = list(
         Case.objects.select_for_update()
         .filter(client=client)
-        .exclude(status=Case.Status.CLOSED)
+        .filter(status__in=Case.OPEN_STATUSES)
         .order_by("pk")
     )
     if not cases:

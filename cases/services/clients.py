@@ -12,11 +12,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.selectors import users_with_roles
+from core.choices import Ward
+from core.roles import Role
 from followups.models import FollowUp
 
-from ..choices import Ward
 from ..models import Case, Client, ClientMerge, Consultation, RiskFlag
 from ..selectors.access import clients_visible_to
 from . import cases as case_services

@@ -6,10 +6,10 @@ import datetime
 
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from cases.models import Case, RiskFlag
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from core.roles import Role
 from followups.models import FollowUp
 
 

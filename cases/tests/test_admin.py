@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from audit.models import AccessLog
 from cases.models import (
@@ -20,6 +19,7 @@ from cases.models import (
 )
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from cases.tests.supervisor_helpers import counselor_with_load
+from core.roles import Role
 from followups.models import FollowUp
 
 # session, user, roles, the page's COUNT (filtered count only: show_full_result_count is off),

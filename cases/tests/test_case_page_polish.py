@@ -12,11 +12,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from cases.forms_cases import CaseAssignForm, CaseOpenForm
+from cases.forms.cases import CaseAssignForm, CaseOpenForm
 from cases.models import Case, Client
 from cases.tests.factories import CaseFactory, ClientFactory
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

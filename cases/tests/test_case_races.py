@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from cases.models import Case, CaseClosureRequest, CaseEvent
 from cases.services import cases as services
 from cases.tests.factories import ClientFactory
+from core.roles import Role
 
 
 def _at_once(*calls) -> list[str]:

@@ -7,12 +7,12 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from audit.models import AccessLog
 from cases.models import Case, CaseClosureRequest, RiskFlag
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from cases.tests.supervisor_helpers import counselor_with_load
+from core.roles import Role
 from followups.models import FollowUp
 
 CASELOAD_URL = reverse("cases:caseload")

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,8 +23,9 @@ from accounts.permissions import require_caseworker, require_supervisor
 from audit.decorators import logs_access
 from audit.models import AccessLog
 from audit.services import access_log_record
+from core.paging import paginate
 
-from ..forms_cases import (
+from ..forms.cases import (
     CaseAssignForm,
     CaseFilterForm,
     CaseNoteCorrectForm,
@@ -49,8 +49,6 @@ from ..selectors.cases import (
 )
 from ..services import cases as services
 from ..timeline import case_timeline
-
-PAGE_SIZE = 50
 
 
 def _case_for(request: HttpRequest, pk: int) -> Case:
@@ -80,7 +78,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         priority=filters.get("priority"),
         mine=filters.get("mine", False),
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, cases)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -126,7 +124,7 @@ def _case_open(request: HttpRequest, *, client_pk: str) -> HttpResponse:
     else:
         form = CaseOpenForm(initial={"counselors": [request.user.pk]})
         status = 200
-    open_cases = client.cases.exclude(status=Case.Status.CLOSED).order_by("-opened_at")
+    open_cases = client.cases.filter(status__in=Case.OPEN_STATUSES).order_by("-opened_at")
     return render(
         request,
         "cases/case/open.html",

@@ -7,7 +7,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -16,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_caseworker, require_supervisor
 from audit.decorators import logs_access
+from core.choices import Ward
+from core.paging import paginate
 from tsunagari.forms import form_add_service_errors
 
-from ..choices import Ward
-from ..forms_clients import (
+from ..forms.clients import (
     ClientEditForm,
     CounselorsForm,
     IntakeForm,
@@ -46,7 +46,6 @@ from ..services.clients import (
 )
 from ..services.consultations import consultation_intake
 
-PAGE_SIZE = 50
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 
 
@@ -64,7 +63,7 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
     status = status if status in Client.Status.values else ""
     risk = risk if risk in RiskFlag.Kind.values else ""
     clients = client_list(request.user, q=q, queue=queue, ward=ward, status=status, risk=risk)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, clients)
     filters = {k: v for k, v in {"q": q, "ward": ward, "status": status, "risk": risk}.items() if v}
     if queue:
         filters["tab"] = "queue"

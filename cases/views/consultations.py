@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from audit.decorators import logs_access
 from tsunagari.forms import form_add_service_errors
 
-from ..forms_clients import (
+from ..forms.clients import (
     OUTCOME_CHOICES,
     ConsultationForm,
     choice_labels,

@@ -7,7 +7,6 @@ not a supervisor gets 404: the selectors refuse them.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,8 +14,9 @@ from django.views.decorators.http import require_GET
 
 from audit.decorators import logs_access
 from audit.models import AccessLog
+from core.paging import paginate
 
-from ..forms_cases import RiskBoardFilterForm
+from ..forms.cases import RiskBoardFilterForm
 from ..models import Case, RiskFlag
 from ..selectors.supervisor import (
     attach_case_counselors,
@@ -63,7 +63,7 @@ def risk_board(request: HttpRequest) -> HttpResponse:
         return render(
             request, "cases/supervisor/risk_board.html", {"form": form, "page": None}, status=400
         )
-    page = Paginator(flags, RISK_BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, flags, per_page=RISK_BOARD_PAGE_SIZE)
     page.object_list = list(page.object_list)
     attach_case_counselors(page.object_list)
     query = request.GET.copy()

@@ -3,9 +3,9 @@ import datetime
 import factory
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from cases.tests.factories import ClientFactory
+from core.roles import Role
 from followups.models import FollowUp
 
 

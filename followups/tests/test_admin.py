@@ -12,10 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from audit.models import AccessLog
 from cases.tests.factories import CaseFactory, ClientFactory
+from core.roles import Role
 from followups import services
 from followups.models import FollowUp
 from followups.tests.factories import FollowUpFactory

@@ -6,9 +6,9 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from core.roles import Role
 from followups import services
 from followups.models import FollowUp
 from followups.tests.factories import FollowUpFactory

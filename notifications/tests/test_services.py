@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from core.roles import Role
 from notifications import services
 from notifications.models import Notification
 

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 
+from core.time import TOKYO
 from openings.models import Channel, Opening, OpeningException, OpeningRule
-from openings.selectors import TOKYO, is_open_now, month_calendar, next_opening, opening_at
+from openings.selectors import is_open_now, month_calendar, next_opening, opening_at
 from openings.services import opening_exception_create, openings_seed_programme_defaults
 
 pytestmark = pytest.mark.django_db

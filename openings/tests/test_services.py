@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from cases.tests.factories import ConsultationFactory
+from core.time import TOKYO
 from openings.models import Channel, Opening, OpeningException, OpeningRule
-from openings.selectors import TOKYO, day_bounds
+from openings.selectors import day_bounds
 from openings.services import (
     opening_exception_create,
     opening_exception_delete,

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Role
 from accounts.selectors import users_with_roles
+from core.roles import Role
 
-from .models import Case, RiskFlag, SupportGoal
+from ..models import Case, RiskFlag, SupportGoal
 
 
 def _counselors_field() -> forms.ModelMultipleChoiceField:

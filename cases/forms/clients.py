@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.selectors import users_with_roles
+from core.roles import Role
 
-from .models import Case, Client, Consultation, RiskFlag
+from ..models import Case, Client, Consultation, RiskFlag
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
