@@ -1,32 +1,25 @@
 """The case timeline: everything that happened in a case, newest first, in one list.
 
-Entries come from providers listed in TIMELINE_PROVIDERS (dotted paths to functions taking the
-case). A later app adds its records (referrals, product handouts) by adding one line here and a
-`timeline_entries(case)` function of its own. A provider runs a fixed number of queries whatever
-the number of rows, and returns TimelineEntry objects or dicts with the same keys.
+Entries come from the providers registered in `core.registry.timeline_providers`: an app adds
+its records (follow-ups, referrals, product handouts) by registering a provider in its own
+`extensions.py`. A provider runs a fixed number of queries whatever the number of rows, and
+returns TimelineEntry objects or dicts with the same keys.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import User
+from core import registry
 
 from .models import Case, CaseEvent, CaseNote, SupportAction, SupportGoal
-
-TIMELINE_PROVIDERS: list[str] = [
-    "cases.timeline.core_entries",
-    "followups.timeline.timeline_entries",
-]
 
 
 @dataclass
@@ -49,18 +42,11 @@ class TimelineEntry:
 def case_timeline(case: Case) -> list[TimelineEntry]:
     """Every record of the case from every provider, newest first."""
     entries: list[TimelineEntry] = []
-    for provider in _providers(tuple(TIMELINE_PROVIDERS)):
-        entries.extend(_as_entry(e) for e in provider(case))
+    for provider in registry.timeline_providers:
+        entries.extend(_as_entry(e) for e in provider.entries(case))
     # Newest first; the same moment keeps the providers' order, so the result is stable.
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
-
-
-@cache
-def _providers(paths: tuple[str, ...]) -> list[Callable[[Case], Iterable[Any]]]:
-    # A provider that cannot be imported is a bug, and is not skipped: a timeline silently
-    # missing referrals or handouts would misinform whoever reads the case.
-    return [import_string(path) for path in paths]
 
 
 def _as_entry(entry: TimelineEntry | dict) -> TimelineEntry:
