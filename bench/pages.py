@@ -189,8 +189,8 @@ def choose_targets() -> Targets:
     from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
     from django.db.models.functions import Coalesce
 
-    from accounts.models import Role, User
-    from cases import demo
+    from accounts.demo import SUPERVISOR
+    from accounts.models import User
     from cases.models import (
         Case,
         CaseEvent,
@@ -201,17 +201,20 @@ def choose_targets() -> Targets:
         SupportGoal,
     )
     from cases.selectors import cases_visible_to, clients_visible_to
+    from core.roles import Role
     from followups.models import FollowUp
 
     counselor = (
         User.objects.filter(is_active=True, groups__name=Role.COUNSELOR)
         .annotate(
-            open_cases=Count("assigned_cases", filter=~Q(assigned_cases__status=Case.Status.CLOSED))
+            open_cases=Count(
+                "assigned_cases", filter=Q(assigned_cases__status__in=Case.OPEN_STATUSES)
+            )
         )
         .order_by("-open_cases", "pk")
         .first()
     )
-    supervisor = User.objects.get(username=demo.SUPERVISOR)
+    supervisor = User.objects.get(username=SUPERVISOR)
     if counselor is None:
         raise SystemExit("No counselor found: did seed_demo run?")
 

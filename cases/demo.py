@@ -1,12 +1,15 @@
-"""Demo data: a fictitious FY2022 (令和4年度) of the programme, at the report's volumes.
+"""Demo clients and their records: a fictitious FY2022 (令和4年度), at the report's volumes.
 
-Everything here is invented: nicknames are common LINE display names, LINE user ids are
-random hex, staff names are made up. The numbers follow the FY2022 report (105 LINE openings,
-1,424 friends, 1,081 LINE consultations, legal 23 and health 21 expert consultations).
+Registered as the "cases" demo seeder (`cases/extensions.py`), after "accounts" (the demo
+staff) and "openings" (the FY2022 calendar). Everything here is invented: nicknames are common
+LINE display names, LINE user ids are random hex. The numbers follow the FY2022 report
+(1,424 friends, 1,081 LINE consultations over the 105 openings, legal 23 and health 21 expert
+consultations).
 
 `demo_plan()` is a pure function of (seed, scale, openings, now): same inputs, same plan, so
 two databases seeded with the same seed hold the same data. `demo_write()` turns a plan into
-rows with PostgreSQL COPY (seconds for the default scale, a few minutes for --scale 100).
+rows with PostgreSQL COPY (seconds for the default scale, well under a minute for --scale
+100). Later seeders (follow-ups) find the plan and its ids in `ctx.shared["cases"]`.
 """
 
 from __future__ import annotations
@@ -16,20 +19,28 @@ import datetime
 import hashlib
 import itertools
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import pgtrigger
-from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 
-from accounts.models import Role, User
-from followups.models import FollowUp
-from openings.models import Opening
+from accounts.demo import COUNSELORS, HEALTH_EXPERT, LEGAL_EXPERT, SUPERVISOR, demo_users
+from core.choices import Ward
+from core.demo import (
+    copy_links,
+    copy_rows,
+    delete_rows,
+    history_of,
+    reserve_ids,
+    start_copy,
+    trigger_uris,
+)
+from core.registry import DemoContext
+from core.time import TOKYO
+from openings.demo import FY_END, FY_START
+from openings.models import Channel, Opening
 
-from .choices import Ward
 from .models import (
     Case,
     CaseClosureRequest,
@@ -43,10 +54,7 @@ from .models import (
     SupportGoal,
 )
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 UTC = datetime.UTC
-FY_START = datetime.datetime(2022, 4, 1, tzinfo=TOKYO)
-FY_END = datetime.datetime(2023, 4, 1, tzinfo=TOKYO)  # exclusive
 
 # FY2022 report volumes at --scale 1.
 BASE_CLIENTS = 1424
@@ -55,24 +63,6 @@ BASE_LEGAL = 23
 BASE_HEALTH = 21
 CASE_SHARE = 0.08  # about one friend in twelve gets continued accompaniment (伴走支援)
 NEW_CLIENT_SHARE = 0.55  # a LINE consultation by someone who has not consulted before
-
-# username, display name, roles. Fictitious staff; one login per role, and a small team.
-DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("counselor1", "青木 ゆかり", (Role.COUNSELOR,)),
-    ("counselor2", "石田 真理子", (Role.COUNSELOR,)),
-    ("counselor3", "上野 智美", (Role.COUNSELOR,)),
-    ("counselor4", "遠藤 彩", (Role.COUNSELOR,)),
-    ("counselor5", "岡本 恵", (Role.COUNSELOR,)),
-    ("coordinator1", "木村 千尋", (Role.COORDINATOR,)),
-    ("supervisor1", "小林 和子", (Role.SUPERVISOR,)),
-    ("expert1", "佐々木 聡子（弁護士）", (Role.EXPERT,)),
-    ("expert2", "高橋 舞（助産師）", (Role.EXPERT,)),
-)
-DEMO_USERNAMES = tuple(u[0] for u in DEMO_USERS)
-COUNSELORS = tuple(u[0] for u in DEMO_USERS if Role.COUNSELOR in u[2])
-SUPERVISOR = "supervisor1"
-LEGAL_EXPERT = "expert1"
-HEALTH_EXPERT = "expert2"
 
 # Common LINE display names; many women share one, as in real life.
 NICKNAMES = tuple(
@@ -195,14 +185,6 @@ ACTIONS = (
     "フードパントリーの利用案内",
     "ピアサポートの案内",
 )
-FOLLOWUP_WHATS = (
-    "LINEで近況を確認する",
-    "同行日の前日に連絡する",
-    "申請結果を確認する",
-    "受診後の様子を聞く",
-    "次回面談の日程を確認する",
-    "生理用品の受け取りを確認する",
-)
 RISK_NOTES: dict[str, str] = {
     "suicidal": "「消えたい」との発言あり",
     "dv_danger": "暴力による身体の危険あり",
@@ -273,6 +255,8 @@ class PCase:
     opened_at: datetime.datetime
     closed_at: datetime.datetime | None
     close_reason: str
+    # Until when she is accompanied in the demo: the closing, else the year's end (or now).
+    ends_at: datetime.datetime
 
 
 @dataclass(slots=True)
@@ -324,20 +308,6 @@ class PClosure:
     decided_at: datetime.datetime | None
 
 
-@dataclass(slots=True)
-class PFollowUp:
-    client: int
-    case: int | None
-    consultation: int | None
-    what: str
-    due_at: datetime.datetime
-    assignee: str
-    state: str
-    notified_at: datetime.datetime | None
-    done_at: datetime.datetime | None
-    created_at: datetime.datetime
-
-
 @dataclass
 class DemoPlan:
     clients: list[PClient] = field(default_factory=list)
@@ -349,7 +319,6 @@ class DemoPlan:
     goals: list[PGoal] = field(default_factory=list)
     actions: list[PAction] = field(default_factory=list)
     closures: list[PClosure] = field(default_factory=list)
-    followups: list[PFollowUp] = field(default_factory=list)
 
     def digest(self) -> str:
         """A fingerprint of the plan: equal plans, equal digests (used by the tests)."""
@@ -360,8 +329,6 @@ class DemoPlan:
             h.update(f"{k.client}|{k.kind}|{k.started_at.isoformat()}|{k.main_concern}\n".encode())
         for case in self.cases:
             h.update(f"{case.client}|{case.status}|{case.opened_at.isoformat()}\n".encode())
-        for f in self.followups:
-            h.update(f"{f.client}|{f.state}|{f.due_at.isoformat()}\n".encode())
         return h.hexdigest()
 
 
@@ -639,25 +606,6 @@ def demo_plan(
     for client_index in sorted(scored[:target]):
         _plan_case(plan, rng, client_index, flagged.get(client_index, []), now, today)
 
-    # 6. Follow-ups promised in consultations that were not part of a case: long done.
-    for index, row in enumerate(plan.consultations):
-        if row.follow_up_needed and row.case is None:
-            due = row.ended_at + datetime.timedelta(days=rng.randint(2, 7))
-            done = rng.random() < 0.85
-            plan.followups.append(
-                PFollowUp(
-                    client=row.client,
-                    case=None,
-                    consultation=index,
-                    what=rng.choice(FOLLOWUP_WHATS),
-                    due_at=due,
-                    assignee=row.counselors[0],
-                    state="done" if done else "cancelled",
-                    notified_at=due - datetime.timedelta(hours=1) if done else None,
-                    done_at=due - datetime.timedelta(minutes=rng.randint(0, 600)) if done else None,
-                    created_at=row.ended_at,
-                )
-            )
     return plan
 
 
@@ -710,6 +658,7 @@ def _plan_case(
             ):
                 flag.cleared_at, flag.cleared_by = closed_at, counselors[0]
     case_index = len(plan.cases)
+    end = closed_at or min(FY_END.astimezone(UTC), now)
     plan.cases.append(
         PCase(
             client=client_index,
@@ -721,10 +670,10 @@ def _plan_case(
             opened_at=opened_at,
             closed_at=closed_at,
             close_reason=close_reason,
+            ends_at=end,
         )
     )
     lead = counselors[0]
-    end = closed_at or min(FY_END.astimezone(UTC), now)
     span_days = max((end - opened_at).days, 1)
 
     def within(lo: float = 0.0, hi: float = 1.0) -> datetime.datetime:
@@ -853,95 +802,24 @@ def _plan_case(
                 )
             )
 
-    # Follow-ups: done ones in the past; an open case also has one ahead (or, now and then,
-    # one that slipped past its due time and is overdue now). Each call draws `what` before
-    # the times that follow it, so a seed always gives the same plan.
-    def followup(**values) -> None:
-        plan.followups.append(
-            PFollowUp(
-                client=client_index, case=case_index, consultation=None, assignee=lead, **values
-            )
-        )
-
-    for _ in range(rng.randint(1, 3)):
-        due = within(0.1, 0.95)
-        followup(
-            what=rng.choice(FOLLOWUP_WHATS),
-            due_at=due,
-            state="done",
-            notified_at=due - datetime.timedelta(hours=1),
-            done_at=due + datetime.timedelta(minutes=rng.randint(0, 300)),
-            created_at=due - datetime.timedelta(days=rng.randint(1, 7)),
-        )
-    if status != Case.Status.CLOSED:
-        hour = datetime.timedelta(hours=rng.randint(10, 18))
-        if rng.random() < 0.15:
-            due = (today - datetime.timedelta(days=rng.randint(1, 10)) + hour).astimezone(UTC)
-            notified = rng.random() < 0.6
-            followup(
-                what=rng.choice(FOLLOWUP_WHATS),
-                due_at=due,
-                state="notified" if notified else "pending",
-                notified_at=due - datetime.timedelta(hours=1) if notified else None,
-                done_at=None,
-                created_at=due - datetime.timedelta(days=7),
-            )
-        else:
-            due = (today + datetime.timedelta(days=rng.randint(1, 21)) + hour).astimezone(UTC)
-            followup(
-                what=rng.choice(FOLLOWUP_WHATS),
-                due_at=due,
-                state="pending",
-                notified_at=None,
-                done_at=None,
-                created_at=(today - datetime.timedelta(days=rng.randint(0, 5))).astimezone(UTC),
-            )
-
 
 # --- writing a plan with COPY ---------------------------------------------------------------
 
 
-def _reserve_ids(cursor, model: type[Model], count: int) -> list[int]:
-    """Take `count` ids from the table's sequence, so rows can reference each other before
-    they are copied in."""
-    if count == 0:
-        return []
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-        [model._meta.db_table, count],
-    )
-    return [row[0] for row in cursor.fetchall()]
+@dataclass(frozen=True)
+class SeededCases:
+    """What the cases seeder leaves in `ctx.shared["cases"]`: the plan and the database id of
+    each of its rows (`client_ids[i]` is the id of `plan.clients[i]`)."""
+
+    plan: DemoPlan
+    client_ids: list[int]
+    consultation_ids: list[int]
+    case_ids: list[int]
+    counts: dict[str, int]
 
 
-def _copy(cursor, model: type[Model], objs: Iterable[Model], *, with_pk: bool) -> int:
-    """COPY model instances in, every concrete column (Python-side defaults included)."""
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    prep = [(f.attname, f.get_db_prep_save) for f in fields]
-    count = 0
-    # Django's execute wrappers do not see COPY; the pgtrigger.ignore setting it relies on was
-    # set for the transaction by the Django query just before (see demo_write).
-    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for obj in objs:
-            copy.write_row([p(getattr(obj, name), connection) for name, p in prep])
-            count += 1
-    return count
-
-
-def _copy_links(cursor, through: type[Model], rows: Iterable[tuple[int, int]]) -> int:
-    """COPY (owner id, user id) pairs into an auto-created many-to-many table."""
-    own, other = [f.column for f in through._meta.concrete_fields if not f.primary_key]
-    table = connection.ops.quote_name(through._meta.db_table)
-    count = 0
-    with cursor.cursor.copy(f'COPY {table} ("{own}", "{other}") FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
-# The tables demo_write fills.
+# The tables demo_write fills (ClientMerge only ever by clicking through the demo; --reset
+# empties it of demo clients).
 SEEDED_MODELS: tuple[type[Model], ...] = (
     Client,
     Consultation,
@@ -952,289 +830,311 @@ SEEDED_MODELS: tuple[type[Model], ...] = (
     SupportGoal,
     SupportAction,
     CaseClosureRequest,
-    FollowUp,
+    ClientMerge,
 )
-
-
-def seed_trigger_uris() -> list[str]:
-    """Every pgtrigger/pghistory trigger on the tables the seed fills.
-
-    Demo rows need no insert history (the history of fictitious data is noise, and writing it
-    would double the time at large scales); the append-only triggers only fire on UPDATE or
-    DELETE and are listed so --reset can remove demo notes and case events.
-    """
-    return [
-        f"{model._meta.label}:{trigger.name}"
-        for model, trigger in pgtrigger.registered()
-        if model in SEEDED_MODELS
-    ]
-
-
-def seeded_tables() -> list[str]:
-    """Every table seed_demo writes or deletes from: the seeded models, their many-to-many
-    tables and history tables, the openings, the demo logins and the merge log (emptied by
-    --reset)."""
-    tables: list[str] = []
-    for model in (*SEEDED_MODELS, ClientMerge, Opening, User):
-        tables.append(model._meta.db_table)
-        tables.extend(m2m.remote_field.through._meta.db_table for m2m in model._meta.many_to_many)
-        try:
-            tables.append(model._meta.get_field("events").related_model._meta.db_table)
-        except FieldDoesNotExist:
-            pass  # not tracked by pghistory
-    return list(dict.fromkeys(tables))
 
 
 def demo_write(
     plan: DemoPlan,
     *,
-    users: dict[str, int],
-    openings: dict[str, list[int]],
-) -> dict[str, int]:
-    """Insert a plan. Call inside a transaction with `pgtrigger.ignore(*seed_trigger_uris())`.
-
-    Returns row counts per table.
-    """
+    users: Mapping[str, int],
+    openings: Mapping[str, Sequence[int]],
+) -> SeededCases:
+    """Insert a plan. Call inside a transaction with `pgtrigger.ignore(*trigger_uris(...))`
+    of the seeded models, after `start_copy()`."""
     counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        # Sets the (transaction-local) pgtrigger.ignore variable before COPY bypasses Django.
-        cursor.execute("SELECT 1")
-        client_ids = _reserve_ids(cursor, Client, len(plan.clients))
-        consultation_ids = _reserve_ids(cursor, Consultation, len(plan.consultations))
-        case_ids = _reserve_ids(cursor, Case, len(plan.cases))
-        goal_ids = _reserve_ids(cursor, SupportGoal, len(plan.goals))
+    client_ids = reserve_ids(Client, len(plan.clients))
+    consultation_ids = reserve_ids(Consultation, len(plan.consultations))
+    case_ids = reserve_ids(Case, len(plan.cases))
+    goal_ids = reserve_ids(SupportGoal, len(plan.goals))
 
-        def opening_id(ref: tuple[str, int] | None) -> int | None:
-            return None if ref is None else openings[ref[0]][ref[1]]
+    def opening_id(ref: tuple[str, int] | None) -> int | None:
+        return None if ref is None else openings[ref[0]][ref[1]]
 
-        # What consultation_record keeps up to date: the start of her latest consultation.
-        last_contact: dict[int, datetime.datetime] = {}
-        for r in plan.consultations:
-            if r.client not in last_contact or r.started_at > last_contact[r.client]:
-                last_contact[r.client] = r.started_at
+    # What consultation_record keeps up to date: the start of her latest consultation.
+    last_contact: dict[int, datetime.datetime] = {}
+    for r in plan.consultations:
+        if r.client not in last_contact or r.started_at > last_contact[r.client]:
+            last_contact[r.client] = r.started_at
 
-        counts["clients"] = _copy(
-            cursor,
-            Client,
-            (
-                Client(
-                    id=client_ids[i],
-                    nickname=c.nickname,
-                    line_user_id=c.line_user_id,
-                    age_band=c.age_band,
-                    ward=c.ward,
-                    employment=c.employment,
-                    household=c.household,
-                    heard_from=c.heard_from,
-                    first_contact_at=c.first_contact_at,
-                    last_contact_at=last_contact.get(i),
-                    consent_scope=c.consent_scope,
-                    consent_given_on=c.consent_given_on,
-                    consent_method=Client.ConsentMethod.LINE if c.consent_given_on else "",
-                    consent_recorded_by_id=(
-                        users[c.consent_recorded_by] if c.consent_recorded_by else None
-                    ),
-                    status=c.status,
-                    created_by_id=users[c.counselors[0] if c.counselors else COUNSELORS[0]],
-                    created_at=c.first_contact_at,
-                    updated_at=c.first_contact_at,
-                )
-                for i, c in enumerate(plan.clients)
-            ),
-            with_pk=True,
+    counts["clients"] = copy_rows(
+        Client,
+        (
+            Client(
+                id=client_ids[i],
+                nickname=c.nickname,
+                line_user_id=c.line_user_id,
+                age_band=c.age_band,
+                ward=c.ward,
+                employment=c.employment,
+                household=c.household,
+                heard_from=c.heard_from,
+                first_contact_at=c.first_contact_at,
+                last_contact_at=last_contact.get(i),
+                consent_scope=c.consent_scope,
+                consent_given_on=c.consent_given_on,
+                consent_method=Client.ConsentMethod.LINE if c.consent_given_on else "",
+                consent_recorded_by_id=(
+                    users[c.consent_recorded_by] if c.consent_recorded_by else None
+                ),
+                status=c.status,
+                created_by_id=users[c.counselors[0] if c.counselors else COUNSELORS[0]],
+                created_at=c.first_contact_at,
+                updated_at=c.first_contact_at,
+            )
+            for i, c in enumerate(plan.clients)
+        ),
+        with_pk=True,
+    )
+    counts["cases"] = copy_rows(
+        Case,
+        (
+            Case(
+                id=case_ids[i],
+                client_id=client_ids[k.client],
+                opened_from_id=consultation_ids[k.opened_from],
+                status=k.status,
+                priority=k.priority,
+                title=k.title,
+                opened_by_id=users[k.counselors[0]],
+                opened_at=k.opened_at,
+                closed_at=k.closed_at,
+                close_reason=k.close_reason,
+                updated_at=k.closed_at or k.opened_at,
+            )
+            for i, k in enumerate(plan.cases)
+        ),
+        with_pk=True,
+    )
+    counts["consultations"] = copy_rows(
+        Consultation,
+        (
+            Consultation(
+                id=consultation_ids[i],
+                client_id=client_ids[r.client],
+                case_id=None if r.case is None else case_ids[r.case],
+                kind=r.kind,
+                started_at=r.started_at,
+                ended_at=r.ended_at,
+                opening_id=opening_id(r.channel_opening),
+                main_concern=r.main_concern,
+                topics=r.topics,
+                established=r.established,
+                summary=r.summary,
+                outcomes=r.outcomes,
+                follow_up_needed=r.follow_up_needed,
+                recorded_by_id=users[r.counselors[0]],
+                created_at=r.ended_at,
+                updated_at=r.ended_at,
+            )
+            for i, r in enumerate(plan.consultations)
+        ),
+        with_pk=True,
+    )
+    copy_links(
+        Consultation.counselors.through,
+        (
+            (consultation_ids[i], users[u])
+            for i, r in enumerate(plan.consultations)
+            for u in r.counselors
+        ),
+    )
+    copy_links(
+        Client.counselors.through,
+        ((client_ids[i], users[u]) for i, c in enumerate(plan.clients) for u in c.counselors),
+    )
+    copy_links(
+        Case.counselors.through,
+        ((case_ids[i], users[u]) for i, k in enumerate(plan.cases) for u in k.counselors),
+    )
+    counts["risk_flags"] = copy_rows(
+        RiskFlag,
+        (
+            RiskFlag(
+                client_id=client_ids[f.client],
+                kind=f.kind,
+                note=RISK_NOTES[f.kind],
+                set_by_id=users[f.set_by],
+                set_at=f.set_at,
+                cleared_at=f.cleared_at,
+                cleared_by_id=users[f.cleared_by] if f.cleared_by else None,
+            )
+            for f in plan.risk_flags
+        ),
+        with_pk=False,
+    )
+    counts["case_events"] = copy_rows(
+        CaseEvent,
+        (
+            CaseEvent(
+                case_id=case_ids[e.case],
+                kind=e.kind,
+                actor_id=users[e.actor],
+                at=e.at,
+                before=e.before,
+                after=e.after,
+                note=e.note,
+            )
+            for e in plan.events
+        ),
+        with_pk=False,
+    )
+    counts["case_notes"] = copy_rows(
+        CaseNote,
+        (
+            CaseNote(
+                case_id=case_ids[n.case],
+                author_id=users[n.author],
+                body=n.body,
+                created_at=n.created_at,
+            )
+            for n in plan.notes
+        ),
+        with_pk=False,
+    )
+    counts["support_goals"] = copy_rows(
+        SupportGoal,
+        (
+            SupportGoal(
+                id=goal_ids[i],
+                case_id=case_ids[g.case],
+                text=g.text,
+                created_by_id=users[g.created_by],
+                created_at=g.created_at,
+                achieved_at=g.achieved_at,
+                achieved_by_id=users[g.created_by] if g.achieved_at else None,
+            )
+            for i, g in enumerate(plan.goals)
+        ),
+        with_pk=True,
+    )
+    counts["support_actions"] = copy_rows(
+        SupportAction,
+        (
+            SupportAction(
+                case_id=case_ids[a.case],
+                goal_id=goal_ids[a.goal],
+                description=a.description,
+                owner_id=users[a.owner],
+                due_on=a.due_on,
+                done_at=a.done_at,
+                done_by_id=users[a.owner] if a.done_at else None,
+                created_by_id=users[a.owner],
+                created_at=a.created_at,
+            )
+            for a in plan.actions
+        ),
+        with_pk=False,
+    )
+    counts["closing_requests"] = copy_rows(
+        CaseClosureRequest,
+        (
+            CaseClosureRequest(
+                case_id=case_ids[r.case],
+                reason=r.reason,
+                requested_by_id=users[r.requested_by],
+                requested_at=r.requested_at,
+                state=r.state,
+                decided_by_id=users[SUPERVISOR] if r.decided_at else None,
+                decided_at=r.decided_at,
+            )
+            for r in plan.closures
+        ),
+        with_pk=False,
+    )
+    return SeededCases(plan, client_ids, consultation_ids, case_ids, counts)
+
+
+# --- the seeder (registered in cases/extensions.py) -----------------------------------------
+
+
+def demo_clients() -> QuerySet[Client]:
+    """The demo clients: those the demo staff created. Later apps' seeders find their own demo
+    rows by these (their deletes run before this one's)."""
+    return Client.objects.filter(created_by__in=demo_users())
+
+
+def present(ctx: DemoContext) -> Mapping[str, int]:
+    return {"clients": demo_clients().count()}
+
+
+def foreign(ctx: DemoContext) -> list[str]:
+    others = Client.objects.filter(~Q(created_by__in=demo_users()) | Q(created_by__isnull=True))
+    return ["clients"] if others.exists() else []
+
+
+def seed(ctx: DemoContext) -> Mapping[str, int]:
+    """Plan and write the year; leave the plan and its ids in `ctx.shared["cases"]`."""
+    openings: Mapping[str, Sequence[Opening]] = ctx.shared["openings"]
+
+    def spans(channel: str) -> list[Span]:
+        return [(o.starts_at, o.ends_at) for o in openings[channel]]
+
+    plan = demo_plan(
+        seed=ctx.seed,
+        scale=ctx.scale,
+        line_openings=spans(Channel.LINE),
+        legal_openings=spans(Channel.LEGAL),
+        health_openings=spans(Channel.HEALTH),
+        now=ctx.now,
+    )
+    with pgtrigger.ignore(*trigger_uris(*SEEDED_MODELS)):
+        start_copy()
+        seeded = demo_write(
+            plan,
+            users=ctx.shared["users"],
+            openings={ch: [o.pk for o in rows] for ch, rows in openings.items()},
         )
-        counts["cases"] = _copy(
-            cursor,
-            Case,
-            (
-                Case(
-                    id=case_ids[i],
-                    client_id=client_ids[k.client],
-                    opened_from_id=consultation_ids[k.opened_from],
-                    status=k.status,
-                    priority=k.priority,
-                    title=k.title,
-                    opened_by_id=users[k.counselors[0]],
-                    opened_at=k.opened_at,
-                    closed_at=k.closed_at,
-                    close_reason=k.close_reason,
-                    updated_at=k.closed_at or k.opened_at,
-                )
-                for i, k in enumerate(plan.cases)
-            ),
-            with_pk=True,
+    ctx.shared["cases"] = seeded
+    counts = seeded.counts
+    by_kind = dict.fromkeys(Consultation.Kind.values, 0)
+    for row in plan.consultations:
+        by_kind[row.kind] += 1
+    return {
+        "clients (LINE friends)": counts["clients"],
+        "consultations": counts["consultations"],
+        **{kind: by_kind[kind] for kind in Consultation.Kind.values},
+        "risk flags": counts["risk_flags"],
+        "cases": counts["cases"],
+        "notes": counts["case_notes"],
+        "goals": counts["support_goals"],
+        "actions": counts["support_actions"],
+        "closing requests": counts["closing_requests"],
+    }
+
+
+def delete(ctx: DemoContext) -> int:
+    """Delete every demo client and what hangs off her in this app, one statement per table
+    (with the history of each tracked table first, since it points at the rows)."""
+    clients = demo_clients()
+    cases = Case.objects.filter(client__in=clients)
+    consultations = Consultation.objects.filter(client__in=clients)
+    risk_flags = RiskFlag.objects.filter(client__in=clients)
+    goals = SupportGoal.objects.filter(case__in=cases)
+    actions = SupportAction.objects.filter(case__in=cases)
+    with pgtrigger.ignore(*trigger_uris(*SEEDED_MODELS)):
+        return delete_rows(
+            history_of(Client, clients),
+            history_of(Consultation, consultations),
+            history_of(Case, cases),
+            history_of(RiskFlag, risk_flags),
+            history_of(SupportGoal, goals),
+            history_of(SupportAction, actions),
+            CaseEvent.objects.filter(case__in=cases),
+            CaseNote.objects.filter(case__in=cases),
+            CaseClosureRequest.objects.filter(case__in=cases),
+            actions,
+            goals,
+            Case.counselors.through.objects.filter(case__in=cases),
+            Consultation.counselors.through.objects.filter(consultation__in=consultations),
+            consultations,
+            cases,
+            risk_flags,
+            Client.counselors.through.objects.filter(client__in=clients),
+            ClientMerge.objects.filter(Q(kept__in=clients) | Q(merged__in=clients)),
+            clients,
         )
-        counts["consultations"] = _copy(
-            cursor,
-            Consultation,
-            (
-                Consultation(
-                    id=consultation_ids[i],
-                    client_id=client_ids[r.client],
-                    case_id=None if r.case is None else case_ids[r.case],
-                    kind=r.kind,
-                    started_at=r.started_at,
-                    ended_at=r.ended_at,
-                    opening_id=opening_id(r.channel_opening),
-                    main_concern=r.main_concern,
-                    topics=r.topics,
-                    established=r.established,
-                    summary=r.summary,
-                    outcomes=r.outcomes,
-                    follow_up_needed=r.follow_up_needed,
-                    recorded_by_id=users[r.counselors[0]],
-                    created_at=r.ended_at,
-                    updated_at=r.ended_at,
-                )
-                for i, r in enumerate(plan.consultations)
-            ),
-            with_pk=True,
-        )
-        _copy_links(
-            cursor,
-            Consultation.counselors.through,
-            (
-                (consultation_ids[i], users[u])
-                for i, r in enumerate(plan.consultations)
-                for u in r.counselors
-            ),
-        )
-        _copy_links(
-            cursor,
-            Client.counselors.through,
-            ((client_ids[i], users[u]) for i, c in enumerate(plan.clients) for u in c.counselors),
-        )
-        _copy_links(
-            cursor,
-            Case.counselors.through,
-            ((case_ids[i], users[u]) for i, k in enumerate(plan.cases) for u in k.counselors),
-        )
-        counts["risk_flags"] = _copy(
-            cursor,
-            RiskFlag,
-            (
-                RiskFlag(
-                    client_id=client_ids[f.client],
-                    kind=f.kind,
-                    note=RISK_NOTES[f.kind],
-                    set_by_id=users[f.set_by],
-                    set_at=f.set_at,
-                    cleared_at=f.cleared_at,
-                    cleared_by_id=users[f.cleared_by] if f.cleared_by else None,
-                )
-                for f in plan.risk_flags
-            ),
-            with_pk=False,
-        )
-        counts["case_events"] = _copy(
-            cursor,
-            CaseEvent,
-            (
-                CaseEvent(
-                    case_id=case_ids[e.case],
-                    kind=e.kind,
-                    actor_id=users[e.actor],
-                    at=e.at,
-                    before=e.before,
-                    after=e.after,
-                    note=e.note,
-                )
-                for e in plan.events
-            ),
-            with_pk=False,
-        )
-        counts["case_notes"] = _copy(
-            cursor,
-            CaseNote,
-            (
-                CaseNote(
-                    case_id=case_ids[n.case],
-                    author_id=users[n.author],
-                    body=n.body,
-                    created_at=n.created_at,
-                )
-                for n in plan.notes
-            ),
-            with_pk=False,
-        )
-        counts["support_goals"] = _copy(
-            cursor,
-            SupportGoal,
-            (
-                SupportGoal(
-                    id=goal_ids[i],
-                    case_id=case_ids[g.case],
-                    text=g.text,
-                    created_by_id=users[g.created_by],
-                    created_at=g.created_at,
-                    achieved_at=g.achieved_at,
-                    achieved_by_id=users[g.created_by] if g.achieved_at else None,
-                )
-                for i, g in enumerate(plan.goals)
-            ),
-            with_pk=True,
-        )
-        counts["support_actions"] = _copy(
-            cursor,
-            SupportAction,
-            (
-                SupportAction(
-                    case_id=case_ids[a.case],
-                    goal_id=goal_ids[a.goal],
-                    description=a.description,
-                    owner_id=users[a.owner],
-                    due_on=a.due_on,
-                    done_at=a.done_at,
-                    done_by_id=users[a.owner] if a.done_at else None,
-                    created_by_id=users[a.owner],
-                    created_at=a.created_at,
-                )
-                for a in plan.actions
-            ),
-            with_pk=False,
-        )
-        counts["closing_requests"] = _copy(
-            cursor,
-            CaseClosureRequest,
-            (
-                CaseClosureRequest(
-                    case_id=case_ids[r.case],
-                    reason=r.reason,
-                    requested_by_id=users[r.requested_by],
-                    requested_at=r.requested_at,
-                    state=r.state,
-                    decided_by_id=users[SUPERVISOR] if r.decided_at else None,
-                    decided_at=r.decided_at,
-                )
-                for r in plan.closures
-            ),
-            with_pk=False,
-        )
-        counts["followups"] = _copy(
-            cursor,
-            FollowUp,
-            (
-                FollowUp(
-                    client_id=client_ids[f.client],
-                    case_id=None if f.case is None else case_ids[f.case],
-                    consultation_id=(
-                        None if f.consultation is None else consultation_ids[f.consultation]
-                    ),
-                    what=f.what,
-                    due_at=f.due_at,
-                    assignee_id=users[f.assignee],
-                    state=f.state,
-                    notified_at=f.notified_at,
-                    done_at=f.done_at,
-                    done_by_id=users[f.assignee] if f.done_at else None,
-                    cancelled_at=f.due_at if f.state == "cancelled" else None,
-                    cancelled_by_id=users[f.assignee] if f.state == "cancelled" else None,
-                    cancel_reason="本人から不要との連絡" if f.state == "cancelled" else "",
-                    created_by_id=users[f.assignee],
-                    created_at=f.created_at,
-                )
-                for f in plan.followups
-            ),
-            with_pk=False,
-        )
-    return counts
+
+
+def tables() -> tuple[type[Model], ...]:
+    return SEEDED_MODELS

@@ -105,24 +105,45 @@ merge_movers: Registry[MergeMover] = Registry("merge_movers")
 class DemoContext:
     """What `seed_demo` hands every seeder: the run's parameters and what earlier seeders made.
 
-    `shared` carries ids between seeders (e.g. the demo users' ids under "users"); a seeder
-    reads what the seeders it comes `after` left there, and adds its own.
+    `shared` carries what one seeder made to those that come `after` it (e.g. the demo users'
+    ids under "users"); a seeder reads only what the seeders it names left there, and adds its
+    own. `notices` are lines the command prints once, after the summary (the passwords of
+    logins just created, which are stored in clear nowhere).
     """
 
     seed: int
     scale: int
     now: datetime.datetime
     shared: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+def _nothing_present(ctx: DemoContext) -> Mapping[str, int]:
+    return {}
+
+
+def _nothing_foreign(ctx: DemoContext) -> Iterable[str]:
+    return ()
 
 
 @dataclass(frozen=True)
 class DemoSeeder:
     """One app's demo rows.
 
-    `seed(ctx)` writes them and returns {label: count} for the summary; `delete(ctx)` removes
-    exactly the rows it wrote (for `--reset`) and returns the number deleted; `tables()` names
-    the models written, analysed after seeding. Seeders run in dependency order (`after` names
-    the keys of seeders whose rows this one refers to) and are deleted in the reverse order.
+    `seed(ctx)` writes them and returns {label: count} for the summary. `delete(ctx)` removes
+    exactly the rows its seeder wrote (for `--reset`), its pghistory event rows included, and
+    returns the number deleted; it runs before the deletes of the seeders this one comes after,
+    so their rows are still there to find its own by. `tables()` names the models written,
+    analysed after seeding.
+
+    `present(ctx)` returns {label: count} of demo rows already in the database that `delete`
+    would remove (an empty or all-zero mapping: not loaded); `foreign(ctx)` returns the names
+    (plural nouns, e.g. "clients") of rows that are not demo data and that a reset would have
+    to leave pointing at nothing, so the command refuses to run. Both run before anything is
+    written.
+
+    Seeders run in dependency order (`after` names the keys of seeders whose rows this one
+    refers to) and are deleted in the reverse order.
     """
 
     key: str
@@ -130,14 +151,20 @@ class DemoSeeder:
     delete: Callable[[DemoContext], int]
     after: tuple[str, ...] = ()
     tables: Callable[[], Iterable[Any]] = tuple
+    present: Callable[[DemoContext], Mapping[str, int]] = _nothing_present
+    foreign: Callable[[DemoContext], Iterable[str]] = _nothing_foreign
     order: int = 0
 
 
 demo_seeders: Registry[DemoSeeder] = Registry("demo_seeders")
 
 
-def demo_seeders_in_order() -> list[DemoSeeder]:
-    """Every seeder after those it names in `after`; a missing or circular name is an error."""
+def demo_seeders_in_order(seeders: Registry[DemoSeeder] | None = None) -> list[DemoSeeder]:
+    """Every seeder after those it names in `after`; a missing or circular name is an error.
+
+    `seeders` defaults to the project's registry (another one is for tests of the rule).
+    """
+    seeders = demo_seeders if seeders is None else seeders
     ordered: list[DemoSeeder] = []
     done: set[str] = set()
     visiting: set[str] = set()
@@ -149,14 +176,14 @@ def demo_seeders_in_order() -> list[DemoSeeder]:
             raise ValueError(f"demo_seeders: {seeder.key!r} depends on itself")
         visiting.add(seeder.key)
         for name in seeder.after:
-            if name not in demo_seeders:
+            if name not in seeders:
                 raise ValueError(f"demo_seeders: {seeder.key!r} comes after unknown {name!r}")
-            visit(demo_seeders.get(name))
+            visit(seeders.get(name))
         visiting.discard(seeder.key)
         done.add(seeder.key)
         ordered.append(seeder)
 
-    for seeder in demo_seeders:
+    for seeder in seeders:
         visit(seeder)
     return ordered
 
@@ -180,6 +207,30 @@ class HomeBlock:
 
 
 home_blocks: Registry[HomeBlock] = Registry("home_blocks")
+
+
+@dataclass(frozen=True)
+class SupervisionFigure:
+    """A figure on the supervisors' pages: a column of the caseload table (one value per
+    counselor) and/or a card of the supervision summary (one total).
+
+    `per_counselor(now)` is an expression correlated to the counselor (`OuterRef("pk")` is the
+    user), annotated on the caseload rows; `total(now)` an expression for the programme-wide
+    number, annotated in the summary's one query. Either may be None. `link(now, counselor_pk)`
+    is where the number leads (counselor_pk None for the total), or "" for no link; `alert`
+    figures are highlighted when not zero.
+    """
+
+    key: str
+    label: Any
+    per_counselor: Callable[[datetime.datetime], Any] | None = None
+    total: Callable[[datetime.datetime], Any] | None = None
+    link: Callable[[datetime.datetime, int | None], str] = lambda now, pk: ""
+    alert: bool = False
+    order: int = 0
+
+
+supervision_figures: Registry[SupervisionFigure] = Registry("supervision_figures")
 
 
 # --- periodic work (Celery beat) ------------------------------------------------------------

@@ -9,13 +9,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.demo import DEMO_USERNAMES
 from accounts.models import User
 from cases import demo
 from cases.models import Case, Client, Consultation, RiskFlag
 from cases.tests.factories import ClientFactory
 from cases.tests.test_admin import CHANGELIST_BUDGET
 from cases.tests.test_supervisor_pages import CASELOAD_BUDGET, RISK_BOARD_BUDGET
+from core.demo import seeded_tables
+from followups import demo as followups_demo
 from followups.models import FollowUp
+from openings.demo import FY_END, FY_START
 from openings.models import Channel, Opening
 
 
@@ -48,7 +52,7 @@ def test_it_loads_the_fy2022_volumes_once(client):
     with CaptureQueriesContext(connection) as captured:
         output = _seed("--scale", "1", "--seed", "7")
 
-    fy = {"starts_at__gte": demo.FY_START, "starts_at__lt": demo.FY_END}
+    fy = {"starts_at__gte": FY_START, "starts_at__lt": FY_END}
     assert Opening.objects.filter(channel=Channel.LINE, **fy).count() == 105
     assert Client.objects.count() == 1424
     kinds = Consultation.objects.values_list("kind", flat=True)
@@ -72,12 +76,19 @@ def test_it_loads_the_fy2022_volumes_once(client):
     }
     # Fresh statistics for every table it wrote, many-to-many and history tables included.
     analysed = {q["sql"] for q in captured.captured_queries if q["sql"].startswith("ANALYZE")}
-    assert analysed == {f'ANALYZE "{table}"' for table in demo.seeded_tables()}
-    assert {'ANALYZE "cases_case_counselors"', 'ANALYZE "cases_casenote"'} <= analysed
+    assert analysed == {f'ANALYZE "{table}"' for table in seeded_tables()}
+    assert {
+        'ANALYZE "cases_case_counselors"',
+        'ANALYZE "cases_casenote"',
+        'ANALYZE "cases_clientevent"',
+        'ANALYZE "followups_followup"',
+        'ANALYZE "openings_opening"',
+        'ANALYZE "accounts_user"',
+    } <= analysed
     # Demo rows carry no insert history (the triggers were lifted for the seed).
     assert not Client.objects.get(pk=Client.objects.first().pk).events.exists()
     # One login per role, no superuser; passwords are printed once, when created.
-    assert set(User.objects.values_list("username", flat=True)) == set(demo.DEMO_USERNAMES)
+    assert set(User.objects.values_list("username", flat=True)) == set(DEMO_USERNAMES)
     assert not User.objects.filter(is_superuser=True).exists()
     assert "supervisor1" in output and "Demo logins created" in output
 
@@ -117,14 +128,14 @@ def test_the_same_seed_gives_the_same_data_in_a_fresh_database():
 def test_the_plan_depends_only_on_its_inputs():
     line = [
         (
-            demo.FY_START + timezone.timedelta(days=3 * i, hours=5),
-            demo.FY_START + timezone.timedelta(days=3 * i, hours=11),
+            FY_START + timezone.timedelta(days=3 * i, hours=5),
+            FY_START + timezone.timedelta(days=3 * i, hours=11),
         )
         for i in range(105)
     ]
     legal = line[10:12]
     health = line[20:22]
-    now = demo.FY_END + timezone.timedelta(days=400)
+    now = FY_END + timezone.timedelta(days=400)
 
     def plan(seed):
         return demo.demo_plan(
@@ -142,6 +153,13 @@ def test_the_plan_depends_only_on_its_inputs():
     assert plan(8).digest() != first.digest()
     assert len({c.line_user_id for c in first.clients}) == 1424
     assert all(c.line_user_id.startswith("U") and len(c.line_user_id) == 33 for c in first.clients)
+    # The follow-ups are planned from the cases plan with a stream of their own: same seed and
+    # plan, same follow-ups.
+    followups = followups_demo.followup_plan(seed=7, cases=first, now=now)
+    again = followups_demo.followup_plan(seed=7, cases=second, now=now)
+    assert followups and followups_demo.digest(followups) == followups_demo.digest(again)
+    other = followups_demo.followup_plan(seed=8, cases=first, now=now)
+    assert followups_demo.digest(other) != followups_demo.digest(followups)
 
 
 @pytest.mark.django_db
