@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_USERNAMES
 from accounts.models import User
 from cases import demo
-from cases.models import Case, Client, Consultation, RiskFlag
+from cases.models import Case, Client, Consultation, RiskFlag, SupportGoal
 from cases.tests.factories import ClientFactory
 from cases.tests.test_admin import CHANGELIST_BUDGET
 from cases.tests.test_supervisor_pages import CASELOAD_BUDGET, RISK_BOARD_BUDGET
@@ -93,7 +93,7 @@ def test_it_loads_the_fy2022_volumes_once(client):
     assert "supervisor1" in output and "Demo logins created" in output
 
     again = _seed("--scale", "1", "--seed", "7")
-    assert "already loaded" in again and "supervisor1" not in again
+    assert "already loaded (1,424 clients)" in again and "supervisor1" not in again
     assert Client.objects.count() == 1424
 
 
@@ -123,6 +123,30 @@ def test_the_same_seed_gives_the_same_data_in_a_fresh_database():
     assert _db_digest() == first
     _seed("--seed", "8", "--reset")
     assert _db_digest() != first
+
+
+@pytest.mark.django_db
+def test_a_reset_also_removes_the_history_of_demo_rows_changed_since():
+    _seed("--seed", "7")
+    # Clicking through the demo writes (append-only) history rows of the demo records.
+    changed_client = Client.objects.order_by("pk").first()
+    changed_client.nickname = "変更後"
+    changed_client.save()
+    goal = SupportGoal.objects.order_by("pk").first()
+    goal.text = "変更後の目標"
+    goal.save()
+    followup = FollowUp.objects.order_by("pk").first()
+    followup.what = "変更後のフォローアップ"
+    followup.save()
+    assert changed_client.events.exists() and goal.events.exists() and followup.events.exists()
+
+    output = _seed("--seed", "7", "--reset")
+
+    assert "Deleted the demo data" in output
+    for model in (Client, SupportGoal, FollowUp):
+        events = model._meta.get_field("events").related_model
+        assert not events.objects.exists()
+    assert not Client.objects.filter(nickname="変更後").exists()
 
 
 def test_the_plan_depends_only_on_its_inputs():

@@ -52,8 +52,9 @@ class Command(BaseCommand):
             )
         present = {label: n for s in seeders for label, n in s.present(ctx).items() if n}
         if present and not reset:
+            loaded = ", ".join(f"{n:,} {what}" for what, n in present.items())
             self.stdout.write(
-                f"Demo data is already loaded ({_counts(present)}). "
+                f"Demo data is already loaded ({loaded}). "
                 "Nothing to do; use --reset to load it again."
             )
             return
