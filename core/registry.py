@@ -132,7 +132,8 @@ class DemoSeeder:
 
     `seed(ctx)` writes them and returns {label: count} for the summary. `delete(ctx)` removes
     exactly the rows its seeder wrote (for `--reset`), its pghistory event rows included, and
-    returns the number deleted; it runs before the deletes of the seeders this one comes after,
+    returns the number deleted (0 for rows a reset keeps on purpose, like the demo logins whose
+    passwords were handed out); it runs before the deletes of the seeders this one comes after,
     so their rows are still there to find its own by. `tables()` names the models written,
     analysed after seeding.
 
