@@ -1,6 +1,7 @@
 """What the accounts app contributes to the shared extension points (`core.registry`)."""
 
 from core import registry
+from core.roles import Role
 
 from . import demo
 
@@ -8,3 +9,6 @@ from . import demo
 registry.demo_seeders.register(
     registry.DemoSeeder(key="accounts", seed=demo.seed, delete=demo.delete, tables=demo.tables)
 )
+
+# --- the admin: supervisors see the staff accounts ------------------------------------------
+registry.grant_models(Role.SUPERVISOR, "accounts", {"user": ("view",)})

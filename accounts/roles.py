@@ -1,53 +1,23 @@
-"""Which model permissions each role holds.
+"""Which model permissions each role holds: the apps' `core.registry.role_grants`.
 
-Groups are created by a data migration; permissions are synced after every migrate, because
-a model's permissions only exist once its app has migrated (later apps add theirs here).
+Model permissions serve the Django admin only (pages ask `core.authz`). Groups are created by a
+data migration; permissions are synced after every migrate, because a model's permissions only
+exist once its app has migrated.
 """
 
 from django.contrib.auth.models import Group, Permission
 
+from core import registry
 from core.roles import Role
-
-# What counselors and supervisors both hold: the casework records.
-_CASEWORK: dict[str, dict[str, tuple[str, ...]]] = {
-    "cases": {
-        "client": ("view", "add", "change"),
-        "consultation": ("view", "add", "change"),
-        "case": ("view", "add", "change"),
-        "casenote": ("view", "add"),
-        "riskflag": ("view", "add", "change"),
-    },
-    "followups": {"followup": ("view", "add", "change")},
-}
-
-# app_label -> model -> actions, per role. Object-level scoping is done in selectors.
-ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
-    Role.COUNSELOR: _CASEWORK,
-    Role.COORDINATOR: {},
-    Role.SUPERVISOR: {
-        "accounts": {"user": ("view",)},
-        "audit": {"accesslog": ("view",)},
-        **_CASEWORK,
-        "openings": {
-            "openingrule": ("view", "add", "change", "delete"),
-            "openingexception": ("view", "add", "change", "delete"),
-        },
-    },
-    Role.EXPERT: {},
-}
 
 
 def sync_role_permissions(**kwargs) -> None:
-    """Give each role's group exactly its listed permissions (those that exist by now)."""
-    wanted = {
-        role: {
-            (app_label, f"{action}_{model}")
-            for app_label, models in ROLE_PERMISSIONS.get(role, {}).items()
-            for model, actions in models.items()
-            for action in actions
+    """Give each role's group exactly its registered permissions (those that exist by now)."""
+    wanted: dict[str, set[tuple[str, str]]] = {role: set() for role in Role}
+    for grant in registry.role_grants:
+        wanted[grant.role] |= {
+            (grant.app_label, f"{action}_{grant.model}") for action in grant.actions
         }
-        for role in Role
-    }
     # One query for every permission any role needs, not one per model.
     existing = {
         (p.content_type.app_label, p.codename): p

@@ -1,8 +1,15 @@
 """What the cases app contributes to the shared extension points (`core.registry`)."""
 
-from core import registry
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from core import authz, registry
+from core.roles import Role
 
 from . import demo, timeline
+from .selectors import dashboard, supervisor
+from .services import clients as client_services
 
 registry.timeline_providers.register(
     registry.TimelineProvider(key="cases", entries=timeline.core_entries)
@@ -20,4 +27,112 @@ registry.demo_seeders.register(
         present=demo.present,
         foreign=demo.foreign,
     )
+)
+
+registry.merge_movers.register(
+    registry.MergeMover(
+        key="cases",
+        move=client_services.merge_move_records,
+        preview=client_services.merge_preview_records,
+        labels={
+            "consultations": _("Consultations"),
+            "cases": _("Cases"),
+            "risk_flags": _("Risk flags"),
+            "risk_flags_dropped": _("Duplicate open risk flags to be cleared"),
+            "counselors": _("Counselors added"),
+        },
+    )
+)
+
+
+# --- the supervisors' figures: caseload columns and summary cards ---------------------------
+def _open_cases_link(now, counselor_pk: int | None) -> str:
+    if counselor_pk is None:
+        return reverse("cases:case_list")
+    query = urlencode({"counselor": counselor_pk, "open": "yes"})
+    return f"{reverse('admin:cases_case_changelist')}?{query}"
+
+
+registry.supervision_figures.register(
+    registry.SupervisionFigure(
+        key="open_cases",
+        label=_("Open cases"),
+        per_counselor=supervisor.figure_open_cases_per_counselor,
+        total=supervisor.figure_open_cases_total,
+        link=_open_cases_link,
+        order=0,
+    )
+)
+registry.supervision_figures.register(
+    registry.SupervisionFigure(
+        key="high_risk_clients",
+        label=_("High-risk clients"),
+        per_counselor=supervisor.figure_high_risk_clients_per_counselor,
+        alert=True,
+        order=20,
+    )
+)
+registry.supervision_figures.register(
+    registry.SupervisionFigure(
+        key="pending_closing_requests",
+        label=_("Closing requests awaiting approval"),
+        total=supervisor.figure_pending_closing_requests_total,
+        link=lambda now, pk: reverse("cases:closure_pending"),
+        order=30,
+    )
+)
+
+
+# --- the home page: my work, supervision, the programme's counts ----------------------------
+def _home_my_work(request, now) -> dict | None:
+    if not authz.is_counselor(request.user):
+        return None
+    return {"mine": dashboard.counselor_dashboard(user=request.user, now=now)}
+
+
+def _home_supervision(request, now) -> dict | None:
+    if not authz.is_supervisor(request.user):
+        return None
+    return {"cards": supervisor.supervision_cards(user=request.user, now=now)}
+
+
+def _home_programme(request, now) -> dict | None:
+    if not (authz.is_coordinator(request.user) or authz.is_supervisor(request.user)):
+        return None
+    return {"programme": dashboard.programme_counts(now=now)}
+
+
+for _block in (
+    registry.HomeBlock(
+        key="cases.my_work", template="cases/home/my_work.html", context=_home_my_work, order=10
+    ),
+    registry.HomeBlock(
+        key="cases.supervision",
+        template="cases/home/supervision.html",
+        context=_home_supervision,
+        order=30,
+    ),
+    registry.HomeBlock(
+        key="cases.programme",
+        template="cases/home/programme.html",
+        context=_home_programme,
+        order=40,
+    ),
+):
+    registry.home_blocks.register(_block)
+
+
+# --- the admin: supervisors read every record and edit descriptive fields -------------------
+registry.grant_models(
+    Role.SUPERVISOR,
+    "cases",
+    {
+        "client": ("view", "change"),
+        "consultation": ("view", "change"),
+        "case": ("view", "change"),
+        "riskflag": ("view", "change"),
+        "casenote": ("view",),
+        "caseevent": ("view",),
+        "clientmerge": ("view",),
+    },
 )

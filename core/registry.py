@@ -281,6 +281,20 @@ class RoleGrant:
 role_grants: Registry[RoleGrant] = Registry("role_grants")
 
 
+def grant_models(role: str, app_label: str, models: Mapping[str, tuple[str, ...]]) -> None:
+    """Register a RoleGrant for each {model: actions} of one app."""
+    for model, actions in models.items():
+        role_grants.register(
+            RoleGrant(
+                key=f"{role}:{app_label}.{model}",
+                role=role,
+                app_label=app_label,
+                model=model,
+                actions=actions,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class ClientScope:
     """Another way a user may come to see a client's record beyond the case rules (e.g. an

@@ -1,8 +1,21 @@
 """What the followups app contributes to the shared extension points (`core.registry`)."""
 
-from core import registry
+import datetime
 
-from . import demo, timeline
+from celery.schedules import crontab
+from django.db.models import OuterRef
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from core import authz, registry
+from core.queries import count_of
+from core.roles import Role
+from core.time import local_date, start_of_day
+
+from . import demo, services, timeline
+from .models import FollowUp
+from .selectors import followups_open_counts_for_assignee, overdue_q
 
 registry.timeline_providers.register(
     registry.TimelineProvider(key="followups", entries=timeline.timeline_entries)
@@ -15,3 +28,75 @@ registry.demo_seeders.register(
         key="followups", seed=demo.seed, delete=demo.delete, after=("cases",), tables=demo.tables
     )
 )
+
+registry.merge_movers.register(
+    registry.MergeMover(
+        key="followups",
+        move=services.followups_merge_move,
+        preview=services.followups_merge_preview,
+        labels={"followups": _("Follow-ups")},
+        order=10,  # after the cases, which the follow-ups point to
+    )
+)
+
+
+# --- the supervisors' figures: overdue follow-ups per counselor and in all ------------------
+def _overdue_link(now, counselor_pk: int | None) -> str:
+    # The admin changelist takes plain field lookups (see followups/admin.py).
+    query = {"state__in": ",".join(FollowUp.OPEN_STATES), "due_at__lt": now.isoformat()}
+    if counselor_pk is not None:
+        query["assignee"] = counselor_pk
+    return f"{reverse('admin:followups_followup_changelist')}?{urlencode(query)}"
+
+
+registry.supervision_figures.register(
+    registry.SupervisionFigure(
+        key="overdue_followups",
+        label=_("Overdue follow-ups"),
+        per_counselor=lambda now: count_of(
+            FollowUp.objects.filter(overdue_q(now), assignee_id=OuterRef("pk"))
+        ),
+        total=lambda now: count_of(FollowUp.objects.filter(overdue_q(now))),
+        link=_overdue_link,
+        alert=True,
+        order=10,
+    )
+)
+
+
+# --- the home page: my follow-ups overdue and due today -------------------------------------
+def _home_my_followups(request, now) -> dict | None:
+    if not authz.is_counselor(request.user):
+        return None
+    tomorrow = start_of_day(local_date(now) + datetime.timedelta(days=1))
+    return followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
+
+
+registry.home_blocks.register(
+    registry.HomeBlock(
+        key="followups.mine",
+        template="followups/home/my_followups.html",
+        context=_home_my_followups,
+        order=20,
+    )
+)
+
+# --- periodic work: reminders, escalations and the morning digest ---------------------------
+for _task in (
+    registry.PeriodicTask(
+        key="followups-sweep-due",
+        task="followups.tasks.sweep_due",
+        schedule=60.0,
+        options={"expires": 55},  # a backlog of stale ticks would only repeat the same sweep
+    ),
+    registry.PeriodicTask(
+        key="followups-morning-digest",
+        task="followups.tasks.morning_digest",
+        schedule=crontab(hour=8, minute=0),  # CELERY_TIMEZONE: Asia/Tokyo
+    ),
+):
+    registry.periodic_tasks.register(_task)
+
+
+# --- the admin ----------------------------------------------------------------------------
+registry.grant_models(Role.SUPERVISOR, "followups", {"followup": ("view", "change")})

@@ -12,25 +12,27 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import is_caseworker
 from accounts.selectors import supervisors_to_notify
 from cases.models import Case, Client, Consultation
+from core import authz
+from core.bounds import check_bounds
 from core.roles import Role
 from core.time import TOKYO, local_date, start_of_day
-from notifications.models import DigestRun, Notification
-from notifications.services import notification_send
+from notifications.models import Notification
+from notifications.services import digest_run_claim, notification_send
 
 from .models import FollowUp
 from .selectors import overdue_q
 
 STAFF_ROLES = (Role.COUNSELOR, Role.SUPERVISOR)
+# Counselors often note a call-back a few minutes after its time; older than this is a mistake.
+PAST_GRACE = datetime.timedelta(minutes=10)
 
 
 def _require_open(followup: FollowUp) -> None:
@@ -41,6 +43,18 @@ def _require_open(followup: FollowUp) -> None:
 def _require_aware(due_at: datetime.datetime) -> None:
     if timezone.is_naive(due_at):
         raise ValidationError({"due_at": _("The due time needs a time zone.")})
+
+
+def due_at_check(due_at: datetime.datetime) -> None:
+    """A due time the form and the services accept: aware, not in the past (beyond a few
+    minutes' grace), within the range of a schedule."""
+    _require_aware(due_at)
+    check_bounds(schedules={"due_at": due_at})
+    if due_at < timezone.now() - PAST_GRACE:
+        raise ValidationError(
+            {"due_at": _("The due time is in the past. Choose a time from now on.")},
+            code="past",
+        )
 
 
 @transaction.atomic
@@ -54,19 +68,31 @@ def followup_create(
     case: Case | None = None,
     consultation: Consultation | None = None,
 ) -> FollowUp:
-    what = what.strip()
+    what = (what or "").strip()
     errors: dict[str, str] = {}
     if not what:
         errors["what"] = _("Say what is to be done.")
+    elif len(what) > FollowUp._meta.get_field("what").max_length:
+        errors["what"] = _("Keep this to %(limit)d characters.") % {
+            "limit": FollowUp._meta.get_field("what").max_length
+        }
     if case is not None and case.client_id != client.pk:
         errors["case"] = _("This case belongs to another client.")
     if consultation is not None and consultation.client_id != client.pk:
         errors["consultation"] = _("This consultation belongs to another client.")
-    if not is_caseworker(assignee):
+    if not authz.can(assignee, "followups.take_followups"):
         errors["assignee"] = _("The assignee must be an active counselor or supervisor.")
     if errors:
         raise ValidationError(errors)
-    _require_aware(due_at)
+    due_at_check(due_at)
+    # A merge folding her into another record meanwhile: read her status under its lock.
+    if Client.objects.select_for_update(no_key=True).get(pk=client.pk).status == (
+        Client.Status.MERGED
+    ):
+        raise ValidationError(
+            _("This client was merged into another record; add the follow-up there."),
+            code="merged",
+        )
     return FollowUp.objects.create(
         client=client,
         case=case,
@@ -102,12 +128,14 @@ def followup_complete(*, followup: FollowUp, by: User) -> FollowUp:
 
 @transaction.atomic
 def followup_cancel(*, followup: FollowUp, by: User, reason: str = "") -> FollowUp:
+    reason = (reason or "").strip()
+    check_bounds(texts={"reason": (reason, FollowUp._meta.get_field("cancel_reason").max_length)})
     row = _locked(followup)
     _require_open(row)
     row.state = FollowUp.State.CANCELLED
     row.cancelled_at = timezone.now()
     row.cancelled_by = by
-    row.cancel_reason = reason.strip()[:200]
+    row.cancel_reason = reason
     row.save(update_fields=["state", "cancelled_at", "cancelled_by", "cancel_reason"])
     return _refresh(followup, row)
 
@@ -115,7 +143,7 @@ def followup_cancel(*, followup: FollowUp, by: User, reason: str = "") -> Follow
 @transaction.atomic
 def followup_reschedule(*, followup: FollowUp, due_at: datetime.datetime, by: User) -> FollowUp:
     """A new due time: back to pending, reminded (and escalated) afresh at the new time."""
-    _require_aware(due_at)
+    due_at_check(due_at)
     row = _locked(followup)
     _require_open(row)
     row.due_at = due_at
@@ -217,21 +245,16 @@ def followups_send_morning_digest(*, today: datetime.date | None = None) -> int:
     ):
         due_times.setdefault(user_id, []).append(due_at)
     recipients = (
-        User.objects.filter(pk__in=due_times, is_active=True, daily_digest=True)
-        .filter(Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True))
+        User.objects.filter(pk__in=due_times, daily_digest=True)
+        .filter(authz.role_q(*STAFF_ROLES))
         .distinct()
         .order_by("pk")
     )
     sent = 0
     for user in recipients:
         times = due_times[user.pk]
-        try:
-            # The unique (user, date) row is the once-a-day guarantee; a savepoint keeps the
-            # sweep's transaction usable when another run got there first.
-            with transaction.atomic():
-                DigestRun.objects.create(user=user, date=today, item_count=len(times))
-        except IntegrityError:
-            continue
+        if not digest_run_claim(user=user, date=today, item_count=len(times)):
+            continue  # another run got there first
         with translation.override(user.language or settings.LANGUAGE_CODE):
             listed = ", ".join(
                 formats.time_format(timezone.localtime(t, TOKYO), "TIME_FORMAT") for t in times
@@ -249,3 +272,12 @@ def followups_send_morning_digest(*, today: datetime.date | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+def followups_merge_move(*, kept: Client, merged: Client, by: User, now) -> dict[str, int]:
+    """A merge of two client records: her follow-ups go with her (registered merge mover)."""
+    return {"followups": FollowUp.objects.filter(client=merged).update(client=kept)}
+
+
+def followups_merge_preview(*, kept: Client, merged: Client) -> dict[str, int]:
+    return {"followups": FollowUp.objects.filter(client=merged).count()}

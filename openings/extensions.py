@@ -1,10 +1,58 @@
 """What the openings app contributes to the shared extension points (`core.registry`)."""
 
-from core import registry
+from celery.schedules import crontab
+
+from core import authz, registry
+from core.roles import Role
 
 from . import demo
+from .models import Channel
+from .selectors import next_opening, opening_at
 
 # --- demo data: the FY2022 opening calendar the demo consultations point at -------------------
 registry.demo_seeders.register(
     registry.DemoSeeder(key="openings", seed=demo.seed, delete=demo.delete, tables=demo.tables)
+)
+
+
+# --- the home page: is the LINE consultation open now, or when next ------------------------
+def _home_line_status(request, now) -> dict | None:
+    if not authz.is_staff_member(request.user):
+        return None
+    current = opening_at(now, Channel.LINE)
+    return {
+        "current": current,
+        "upcoming": None if current else next_opening(Channel.LINE, after=now),
+    }
+
+
+registry.home_blocks.register(
+    registry.HomeBlock(
+        key="openings.line_status",
+        template="openings/home/line_status.html",
+        context=_home_line_status,
+        order=0,
+    )
+)
+
+# --- periodic work: keep the calendar materialised ahead -------------------------------------
+registry.periodic_tasks.register(
+    registry.PeriodicTask(
+        key="openings-materialize-ahead",
+        task="openings.tasks.materialize_ahead",
+        schedule=crontab(hour=3, minute=15),  # daily; it materialises the next 90 days
+        options={"expires": 6 * 60 * 60},
+    )
+)
+
+
+# --- the admin: supervisors keep the opening hours ----------------------------------------
+registry.grant_models(
+    Role.SUPERVISOR,
+    "openings",
+    {
+        "openingrule": ("view", "add", "change", "delete"),
+        "openingexception": ("view", "add", "change", "delete"),
+        "opening": ("view",),
+    },
 )

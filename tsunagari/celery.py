@@ -1,6 +1,7 @@
 """Celery application. Tasks are thin wrappers around services; the database is the truth."""
 
 import os
+from collections.abc import Iterator, Mapping
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
@@ -32,3 +33,28 @@ class Task(DjangoTask):
 app = Celery("tsunagari", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+
+class RegisteredSchedule(Mapping):
+    """Beat's schedule: the periodic tasks the apps registered (`core.registry.periodic_tasks`).
+
+    Read when beat's scheduler starts, after Django (and so every app's `extensions.py`) is
+    loaded; nothing is listed here or in the settings."""
+
+    def _entries(self) -> dict:
+        from core.registry import beat_schedule
+
+        return beat_schedule()
+
+    def __getitem__(self, key: str) -> dict:
+        return self._entries()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+
+app.conf.beat_schedule = RegisteredSchedule()

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -117,6 +116,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "tsunagari.middleware.RejectNulBytesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "audit.middleware.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -239,28 +239,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Periodic work. Each entry re-finds its rows in the database, so a missed tick is only a delay.
-CELERY_BEAT_SCHEDULE: dict = {
-    # (entries are added by the apps that own the tasks)
-    "openings-materialize-ahead": {
-        "task": "openings.tasks.materialize_ahead",
-        "schedule": crontab(hour=3, minute=15),  # daily; it materialises the next 90 days
-        "options": {"expires": 6 * 60 * 60},
-    },
-    "followups-sweep-due": {
-        "task": "followups.tasks.sweep_due",
-        "schedule": 60.0,
-        "options": {"expires": 55},  # a backlog of stale ticks would only repeat the same sweep
-    },
-    "followups-morning-digest": {
-        "task": "followups.tasks.morning_digest",
-        "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE: Asia/Tokyo
-    },
-    "notifications-retry-emails": {
-        "task": "notifications.tasks.retry_emails",
-        "schedule": crontab(minute="*/5"),
-    },
-}
+# Periodic work is registered by the apps that own the tasks (`core.registry.periodic_tasks`)
+# and handed to beat when it starts (tsunagari/celery.py).
 
 # LINE Messaging API (used by the LINE inbox).
 LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")

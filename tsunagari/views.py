@@ -8,9 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cases.selectors.dashboard import counselor_dashboard, programme_counts
-from openings.models import Channel
-from openings.selectors import next_opening, opening_at
+from core import registry
 
 from .redis import redis_client
 
@@ -43,16 +41,12 @@ def healthz(request):
 
 @login_required
 def home(request):
-    """Each role's start page: counts and links only, never case content."""
-    user = request.user
+    """Each role's start page: the blocks the apps register (`core.registry.home_blocks`),
+    each deciding for itself whether it is for this user. Counts and links, no case content."""
     now = timezone.now()
-    current = opening_at(now, Channel.LINE)
-    context = {
-        "current": current,
-        "upcoming": None if current else next_opening(Channel.LINE, after=now),
-    }
-    if user.is_counselor:
-        context["mine"] = counselor_dashboard(user=user, now=now)
-    if user.is_coordinator or user.is_supervisor:
-        context["programme"] = programme_counts(now=now)
-    return render(request, "home.html", context)
+    blocks = []
+    for block in registry.home_blocks:
+        context = block.context(request, now)
+        if context is not None:
+            blocks.append((block.template, context))
+    return render(request, "home.html", {"blocks": blocks})

@@ -5,16 +5,17 @@ Who sees what:
 - a counselor sees the clients and cases she is assigned to (a client's counselors, or a case's
   counselors), plus the intake queue: active clients nobody is assigned to yet;
 - a coordinator sees counts only, never case content;
-- an expert sees only what is referred to her (added with referrals).
+- an expert sees only what is referred to her: other apps add such ways in through
+  `core.registry.client_scopes`.
 A user may hold several roles: she sees the union.
 """
 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import User
+from core import authz, registry
 
 from ..models import Case, Client, Consultation
 
@@ -23,10 +24,10 @@ def _client_scope(user: User) -> Q | None:
     """A filter on Client for this user; None means "everything"."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if user.is_supervisor:
+    if authz.is_supervisor(user):
         return None
     scope = Q(pk__in=[])
-    if user.is_counselor:
+    if authz.is_counselor(user):
         assigned = Client.counselors.through.objects.filter(
             client_id=OuterRef("pk"), user_id=user.pk
         )
@@ -39,6 +40,11 @@ def _client_scope(user: User) -> Q | None:
             | Q(Exists(on_case))
             | (Q(status=Client.Status.ACTIVE) & ~Q(Exists(any_assigned)))
         )
+    # Other apps may let a user reach a client another way (e.g. an expert, the women booked
+    # with her): each registered scope is OR-ed in.
+    for extra in registry.client_scopes:
+        if (q := extra.q(user)) is not None:
+            scope |= q
     return scope
 
 
@@ -52,9 +58,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     qs = Case.objects.select_related("client")
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    if user.is_supervisor:
+    if authz.is_supervisor(user):
         return qs
-    if user.is_counselor:
+    if authz.is_counselor(user):
         on_case = Case.counselors.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
         assigned_client = Client.counselors.through.objects.filter(
             client_id=OuterRef("client_id"), user_id=user.pk
@@ -73,21 +79,12 @@ def consultations_visible_to(user: User) -> QuerySet[Consultation]:
 
 def client_get_for(user: User, pk: int) -> Client:
     """The client, if this user may see her; otherwise 404 (never 403: no hint it exists)."""
-    try:
-        return clients_visible_to(user).get(pk=pk)
-    except (Client.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(clients_visible_to(user), pk)
 
 
 def case_get_for(user: User, pk: int) -> Case:
-    try:
-        return cases_visible_to(user).get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(cases_visible_to(user), pk)
 
 
 def consultation_get_for(user: User, pk: int) -> Consultation:
-    try:
-        return consultations_visible_to(user).get(pk=pk)
-    except (Consultation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(consultations_visible_to(user), pk)

@@ -8,59 +8,85 @@ counselors or clients: counts are correlated subqueries, never one query per row
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from accounts.permissions import require_supervisor
 from accounts.selectors import users_with_roles
+from core import authz, registry
+from core.queries import count_of
 from core.roles import Role
-from followups.models import FollowUp
 
 from ..models import Case, CaseClosureRequest, Client, RiskFlag
 from .common import flag_in_force_q
 
 
-def _total(queryset: QuerySet) -> QuerySet:
-    """COUNT(*) of all of `queryset`'s rows, as a one-value queryset for a subquery."""
-    return (
-        queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
-    )
-
-
-def _count(queryset: QuerySet, group_by: str) -> Coalesce:
-    """A correlated COUNT(*) subquery, 0 when there are no rows."""
-    counted = queryset.order_by().values(group_by).annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def caseload_by_counselor(*, user: User, now: datetime.datetime) -> QuerySet[User]:
-    """Active counselors with, each: open cases, overdue follow-ups, high-risk clients.
+    """Active counselors, each annotated with every registered supervision figure that has a
+    per-counselor value (open cases, overdue follow-ups, high-risk clients, ...).
 
-    One query: three correlated subqueries per counselor row.
+    One query: a correlated subquery per figure.
     """
-    require_supervisor(user)
-    open_cases = Case.counselors.through.objects.filter(
-        user_id=OuterRef("pk"), case__status__in=Case.OPEN_STATUSES
+    authz.require(user, "cases.supervise")
+    return users_with_roles(Role.COUNSELOR).annotate(
+        **{
+            figure.key: figure.per_counselor(now)
+            for figure in registry.supervision_figures
+            if figure.per_counselor is not None
+        }
     )
-    overdue = FollowUp.objects.filter(
-        assignee_id=OuterRef("pk"), state__in=FollowUp.OPEN_STATES, due_at__lt=now
+
+
+def supervisor_summary(*, user: User, now: datetime.datetime) -> dict[str, int]:
+    """The programme-wide total of every registered figure that has one, {key: count}: one
+    query (a subquery each)."""
+    authz.require(user, "cases.supervise")
+    totals = {
+        figure.key: figure.total(now)
+        for figure in registry.supervision_figures
+        if figure.total is not None
+    }
+    if not totals:
+        return {}
+    return User.objects.filter(pk=user.pk).annotate(**totals).values(*totals).get()
+
+
+def supervision_cards(*, user: User, now: datetime.datetime) -> list[tuple]:
+    """(figure, total, link) for each registered figure with a total: the summary's cards."""
+    totals = supervisor_summary(user=user, now=now)
+    return [
+        (f, totals[f.key], f.link(now, None))
+        for f in registry.supervision_figures
+        if f.key in totals
+    ]
+
+
+# --- the cases app's figures (registered in cases/extensions.py) ----------------------------
+
+
+def figure_open_cases_per_counselor(now: datetime.datetime):
+    return count_of(
+        Case.counselors.through.objects.filter(
+            user_id=OuterRef("pk"), case__status__in=Case.OPEN_STATUSES
+        )
     )
-    # Distinct clients of her open cases with an active high-risk flag.
+
+
+def figure_open_cases_total(now: datetime.datetime):
+    return count_of(Case.objects.filter(status__in=Case.OPEN_STATUSES))
+
+
+def figure_high_risk_clients_per_counselor(now: datetime.datetime):
+    """Distinct clients of her open cases with an active high-risk flag."""
     high_risk_flag = RiskFlag.objects.filter(
         flag_in_force_q(now), client_id=OuterRef("pk"), kind__in=RiskFlag.HIGH_RISK
     )
@@ -69,48 +95,11 @@ def caseload_by_counselor(*, user: User, now: datetime.datetime) -> QuerySet[Use
         case__client_id=OuterRef("pk"),
         case__status__in=Case.OPEN_STATUSES,
     )
-    high_risk_clients = _total(
-        Client.objects.filter(Exists(high_risk_flag), Exists(on_her_open_case))
-    )
-    return users_with_roles(Role.COUNSELOR).annotate(
-        open_cases=_count(open_cases, "user_id"),
-        overdue_followups=_count(overdue, "assignee_id"),
-        high_risk_clients=Coalesce(
-            Subquery(high_risk_clients, output_field=IntegerField()), Value(0)
-        ),
-    )
+    return count_of(Client.objects.filter(Exists(high_risk_flag), Exists(on_her_open_case)))
 
 
-@dataclass(frozen=True)
-class SupervisorSummary:
-    open_cases: int
-    overdue_followups: int
-    pending_closing_requests: int
-
-
-def supervisor_summary(*, user: User, now: datetime.datetime) -> SupervisorSummary:
-    """The three numbers of the supervisor's home block: one query (three subqueries)."""
-    require_supervisor(user)
-    counts = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            open_cases=Subquery(
-                _total(Case.objects.filter(status__in=Case.OPEN_STATUSES)),
-                output_field=IntegerField(),
-            ),
-            overdue_followups=Subquery(
-                _total(FollowUp.objects.filter(state__in=FollowUp.OPEN_STATES, due_at__lt=now)),
-                output_field=IntegerField(),
-            ),
-            pending_closing_requests=Subquery(
-                _total(CaseClosureRequest.objects.filter(state=CaseClosureRequest.State.PENDING)),
-                output_field=IntegerField(),
-            ),
-        )
-        .values("open_cases", "overdue_followups", "pending_closing_requests")
-        .get()
-    )
-    return SupervisorSummary(**{k: v or 0 for k, v in counts.items()})
+def figure_pending_closing_requests_total(now: datetime.datetime):
+    return count_of(CaseClosureRequest.objects.filter(state=CaseClosureRequest.State.PENDING))
 
 
 def risk_board_for(
@@ -122,7 +111,7 @@ def risk_board_for(
     consecutive rows by kind. Queries: the flags (with subqueries), then the cases' counselors
     (see `attach_case_counselors`).
     """
-    require_supervisor(user)
+    authz.require(user, "cases.supervise")
     current_case = Case.objects.filter(client_id=OuterRef("client_id")).order_by(
         F("closed_at").desc(nulls_first=True), "-opened_at", "-pk"
     )

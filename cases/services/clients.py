@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import users_with_roles
+from core import authz, registry
+from core.bounds import REASON_MAX, check_bounds
 from core.choices import Ward
 from core.roles import Role
-from followups.models import FollowUp
 
-from ..models import Case, Client, ClientMerge, Consultation, RiskFlag
+from ..models import Case, Client, ClientAssignmentChange, ClientMerge, Consultation, RiskFlag
 from ..selectors.access import clients_visible_to
 from . import cases as case_services
 
@@ -39,10 +40,79 @@ PROFILE_FIELDS = (
 )
 
 
+# What may stand between the digits of a phone number as people write it (after NFKC, which
+# makes full-width digits and hyphens ASCII): hyphens and dashes, the long-vowel mark often
+# typed for one, spaces, brackets, a leading plus.
+PHONE_SEPARATORS = frozenset("-‐‑‒–—―−ー ()+")
+PHONE_MAX_DIGITS = Client._meta.get_field("phone").max_length
+
+
 def phone_normalise(raw: str | None) -> str:
     """Digits only: full-width digits become ASCII, hyphens, spaces and brackets go."""
     text = unicodedata.normalize("NFKC", raw or "")
     return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+
+
+def phone_clean(raw: str | None) -> str:
+    """The stored form of a phone number as typed, or a ValidationError keyed to "phone":
+    text that is not a phone number (letters, other characters) is refused, not stripped to
+    the digits it happens to contain, and so is a number longer than the column."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        return ""
+    if any(not (ch.isascii() and ch.isdigit()) and ch not in PHONE_SEPARATORS for ch in text):
+        raise ValidationError(
+            {"phone": _("Enter a phone number: digits, with hyphens or spaces if you like.")},
+            code="invalid_phone",
+        )
+    digits = phone_normalise(text)
+    if not digits:
+        raise ValidationError(
+            {"phone": _("Enter the digits of the phone number.")}, code="invalid_phone"
+        )
+    if len(digits) > PHONE_MAX_DIGITS:
+        raise ValidationError(
+            {
+                "phone": _("A phone number has at most %(max)d digits (this one has %(n)d).")
+                % {"max": PHONE_MAX_DIGITS, "n": len(digits)}
+            },
+            code="phone_too_long",
+        )
+    return digits
+
+
+def _check_profile(values: dict) -> None:
+    """Lengths and dates of profile fields the form may not have checked (the admin, imports)."""
+    texts = {
+        name: (values[name], Client._meta.get_field(name).max_length)
+        for name in ("nickname", "line_user_id")
+        if values.get(name) is not None
+    }
+    check_bounds(
+        datetimes={"first_contact_at": values.get("first_contact_at")},
+        dates={"consent_given_on": values.get("consent_given_on")},
+        texts=texts,
+    )
+
+
+def _counselor_pks(client: Client) -> list[int]:
+    return sorted(client.counselors.values_list("pk", flat=True))
+
+
+def _record_assignment(*, client: Client, kind: str, by: User, before: list[int]) -> None:
+    """Write the audit row of a change of her counselors (nothing when nothing changed)."""
+    after = _counselor_pks(client)
+    if after != before:
+        ClientAssignmentChange.objects.create(
+            client=client, kind=kind, changed_by=by, before=before, after=after
+        )
+
+
+def client_counselors_add(*, client: Client, user: User, kind: str, by: User) -> None:
+    """Add one counselor to her team and record it. The caller holds the lock on `client`."""
+    before = _counselor_pks(client)
+    client.counselors.add(user)
+    _record_assignment(client=client, kind=kind, by=by, before=before)
 
 
 def counselors_only(users: Iterable[User]) -> list[User]:
@@ -125,6 +195,15 @@ def client_create(
     if not nickname:
         raise ValidationError({"nickname": _("Enter a nickname.")}, code="required")
     line_user_id = (line_user_id or "").strip() or None
+    phone = phone_clean(phone)
+    _check_profile(
+        {
+            "nickname": nickname,
+            "line_user_id": line_user_id,
+            "first_contact_at": first_contact_at,
+            "consent_given_on": consent_given_on,
+        }
+    )
     values = {
         "consent_scope": consent_scope,
         "consent_given_on": consent_given_on,
@@ -137,7 +216,7 @@ def client_create(
     client = Client(
         nickname=nickname,
         line_user_id=line_user_id,
-        phone=phone_normalise(phone),
+        phone=phone,
         age_band=age_band,
         ward=ward,
         employment=employment,
@@ -152,8 +231,10 @@ def client_create(
     )
     _save_client(client, by=by)
     # The counselor who registers her is responsible for her until someone reassigns.
-    if by.is_counselor:
-        client.counselors.add(by)
+    if authz.is_counselor(by):
+        client_counselors_add(
+            client=client, user=by, kind=ClientAssignmentChange.Kind.REGISTERED, by=by
+        )
     return client
 
 
@@ -170,7 +251,8 @@ def client_update(*, client: Client, by: User, **changes) -> Client:
         if not changes["nickname"]:
             raise ValidationError({"nickname": _("Enter a nickname.")}, code="required")
     if "phone" in changes:
-        changes["phone"] = phone_normalise(changes["phone"])
+        changes["phone"] = phone_clean(changes["phone"])
+    _check_profile(changes)
     if "line_user_id" in changes:
         changes["line_user_id"] = (changes["line_user_id"] or "").strip() or None
         new_id = changes["line_user_id"]
@@ -225,11 +307,33 @@ def client_last_contact_refresh(*, client_ids: Iterable[int]) -> None:
 def client_assign_counselors(*, client: Client, counselors: Iterable[User], by: User) -> Client:
     """Replace the counselors responsible for her. None at all puts her in the intake queue."""
     counselors = counselors_only(counselors)
-    if not (by.is_supervisor or by.is_counselor):
+    if not authz.can(by, "cases.work_with_clients"):
         raise PermissionDenied(_("Only counselors and supervisors can assign counselors."))
     # Two people assigning at once: lock the client so the last write wins as a whole.
     client = Client.objects.select_for_update().get(pk=client.pk)
+    before = _counselor_pks(client)
     client.counselors.set(counselors)
+    _record_assignment(
+        client=client, kind=ClientAssignmentChange.Kind.ASSIGNED, by=by, before=before
+    )
+    return client
+
+
+@transaction.atomic
+def client_take_on(*, client: Client, by: User) -> Client:
+    """A counselor takes her on from the intake queue (she has no counselor yet)."""
+    if not authz.is_counselor(by):
+        raise PermissionDenied(_("Only a counselor can take on a client."))
+    # Two counselors taking her on at once: the second waits here, then sees the first.
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.status != Client.Status.ACTIVE:
+        raise ValidationError(_("Only an active client can be taken on."), code="inactive")
+    if client.counselors.exists():
+        raise ValidationError(
+            _("Another counselor has already taken her on. Nothing was changed."),
+            code="already_taken",
+        )
+    client_counselors_add(client=client, user=by, kind=ClientAssignmentChange.Kind.TAKEN_ON, by=by)
     return client
 
 
@@ -245,17 +349,28 @@ def risk_flag_set(
     """Set a risk flag; setting one that is already open updates it (who, when, note, expiry)."""
     if kind not in RiskFlag.Kind.values:
         raise ValidationError({"kind": _("Choose a risk.")}, code="invalid_kind")
+    note = (note or "").strip()
+    check_bounds(
+        schedules={"expires_at": expires_at},
+        texts={"note": (note, RiskFlag._meta.get_field("note").max_length)},
+    )
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise ValidationError(
             {"expires_at": _("The expiry must be in the future.")}, code="expired"
         )
-    # Two counselors flagging the same risk at once: serialise on the client row.
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    # Two counselors flagging the same risk at once, or a merge folding her into another
+    # record meanwhile: serialise on the client row, then read her status.
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.status == Client.Status.MERGED:
+        raise ValidationError(
+            _("This client was merged into another record; set the risk flag there."),
+            code="merged",
+        )
     flag = RiskFlag.objects.filter(client=client, kind=kind, cleared_at__isnull=True).first()
     if flag is None:
         flag = RiskFlag(client=client, kind=kind)
-    flag.note = note or ""
+    flag.note = note
     flag.expires_at = expires_at
     flag.set_by = by
     flag.set_at = now
@@ -279,32 +394,30 @@ def risk_flag_clear(*, flag: RiskFlag, by: User) -> RiskFlag:
 
 
 def client_merge_preview(*, kept: Client, merged: Client) -> dict[str, int]:
-    """What a merge would move (shown to the supervisor before she confirms)."""
-    kept_open = set(
-        RiskFlag.objects.filter(client=kept, cleared_at__isnull=True).values_list("kind", flat=True)
-    )
-    merged_open = set(
-        RiskFlag.objects.filter(client=merged, cleared_at__isnull=True).values_list(
-            "kind", flat=True
-        )
-    )
+    """What a merge would move, {key: count} from every registered mover (shown to the
+    supervisor before she confirms; `merge_labels()` names the keys)."""
+    preview: dict[str, int] = {}
+    for mover in registry.merge_movers:
+        preview.update(mover.preview(kept=kept, merged=merged))
+    return preview
+
+
+def merge_labels() -> dict[str, str]:
+    """The label of every key a merge mover may report."""
     return {
-        "consultations": Consultation.objects.filter(client=merged).count(),
-        "cases": Case.objects.filter(client=merged).count(),
-        "followups": FollowUp.objects.filter(client=merged).count(),
-        "risk_flags": RiskFlag.objects.filter(client=merged).count(),
-        "risk_flags_dropped": len(kept_open & merged_open),
-        "counselors": merged.counselors.exclude(pk__in=kept.counselors.values("pk")).count(),
+        key: str(label) for mover in registry.merge_movers for key, label in mover.labels.items()
     }
 
 
 @transaction.atomic
 def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> ClientMerge:
     """Fold a duplicate record into the one kept. Supervisors only."""
-    if not by.is_supervisor:
+    if not authz.can(by, "cases.merge_clients"):
         raise PermissionDenied(_("Only a supervisor can merge clients."))
     if kept.pk == merged.pk:
         raise ValidationError(_("A client cannot be merged into herself."), code="same_client")
+    note = (note or "").strip()
+    check_bounds(texts={"note": (note, REASON_MAX)})
     # Locks both rows (in id order, so two merges never deadlock): prevents two supervisors
     # merging the same records concurrently.
     locked = {
@@ -320,19 +433,9 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
         )
     now = timezone.now()
     moved: dict[str, int | bool] = {}
-    moved["consultations"] = Consultation.objects.filter(client=merged).update(client=kept)
-    moved["cases"] = Case.objects.filter(client=merged).update(client=kept)
-    moved["followups"] = FollowUp.objects.filter(client=merged).update(client=kept)
-    # Only one open flag per kind is allowed: a duplicate open flag is cleared, then moved,
-    # so who set it stays on record.
-    kept_open = RiskFlag.objects.filter(client=kept, cleared_at__isnull=True).values("kind")
-    moved["risk_flags_dropped"] = RiskFlag.objects.filter(
-        client=merged, cleared_at__isnull=True, kind__in=kept_open
-    ).update(cleared_at=now, cleared_by=by)
-    moved["risk_flags"] = RiskFlag.objects.filter(client=merged).update(client=kept)
-    new_counselors = list(merged.counselors.exclude(pk__in=kept.counselors.values("pk")))
-    kept.counselors.add(*new_counselors)
-    moved["counselors"] = len(new_counselors)
+    # Every app moves its own rows (consultations, cases, follow-ups, referrals, ...).
+    for mover in registry.merge_movers:
+        moved.update(mover.move(kept=kept, merged=merged, by=by, now=now))
 
     moved["line_user_id"] = bool(not kept.line_user_id and merged.line_user_id)
     moved["phone"] = bool(not kept.phone and merged.phone)
@@ -356,3 +459,44 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
     )
     case_services.case_priority_refresh(client=kept, by=by)
     return record
+
+
+# --- the cases app's merge movers (registered in cases/extensions.py) -----------------------
+
+
+def merge_move_records(*, kept: Client, merged: Client, by: User, now) -> dict[str, int]:
+    """Her consultations and cases; risk flags (a duplicate open flag is cleared, then moved,
+    so who set it stays on record: only one open flag per kind is allowed); counselors."""
+    moved = {
+        "consultations": Consultation.objects.filter(client=merged).update(client=kept),
+        "cases": Case.objects.filter(client=merged).update(client=kept),
+    }
+    kept_open = RiskFlag.objects.filter(client=kept, cleared_at__isnull=True).values("kind")
+    moved["risk_flags_dropped"] = RiskFlag.objects.filter(
+        client=merged, cleared_at__isnull=True, kind__in=kept_open
+    ).update(cleared_at=now, cleared_by=by)
+    moved["risk_flags"] = RiskFlag.objects.filter(client=merged).update(client=kept)
+    new_counselors = list(merged.counselors.exclude(pk__in=kept.counselors.values("pk")))
+    before = _counselor_pks(kept)
+    kept.counselors.add(*new_counselors)
+    _record_assignment(client=kept, kind=ClientAssignmentChange.Kind.MERGED, by=by, before=before)
+    moved["counselors"] = len(new_counselors)
+    return moved
+
+
+def merge_preview_records(*, kept: Client, merged: Client) -> dict[str, int]:
+    kept_open = set(
+        RiskFlag.objects.filter(client=kept, cleared_at__isnull=True).values_list("kind", flat=True)
+    )
+    merged_open = set(
+        RiskFlag.objects.filter(client=merged, cleared_at__isnull=True).values_list(
+            "kind", flat=True
+        )
+    )
+    return {
+        "consultations": Consultation.objects.filter(client=merged).count(),
+        "cases": Case.objects.filter(client=merged).count(),
+        "risk_flags": RiskFlag.objects.filter(client=merged).count(),
+        "risk_flags_dropped": len(kept_open & merged_open),
+        "counselors": merged.counselors.exclude(pk__in=kept.counselors.values("pk")).count(),
+    }

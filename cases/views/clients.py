@@ -13,8 +13,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import require_caseworker, require_supervisor
 from audit.decorators import logs_access
+from core import authz
 from core.choices import Ward
 from core.paging import paginate
 from tsunagari.forms import form_add_service_errors
@@ -39,7 +39,9 @@ from ..services.clients import (
     client_assign_counselors,
     client_merge,
     client_merge_preview,
+    client_take_on,
     client_update,
+    merge_labels,
     phone_normalise,
     risk_flag_clear,
     risk_flag_set,
@@ -52,7 +54,7 @@ LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 @login_required
 @logs_access("list", Client)
 def client_list_view(request: HttpRequest) -> HttpResponse:
-    require_caseworker(request.user)
+    authz.require(request.user, "cases.work_with_clients")
     q = request.GET.get("q", "").strip()
     queue = request.GET.get("tab") == "queue"
     ward = request.GET.get("ward", "")
@@ -90,7 +92,7 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
 @logs_access("list", Client)
 def intake(request: HttpRequest) -> HttpResponse:
     """Step 1 of intake: search before create."""
-    require_caseworker(request.user)
+    authz.require(request.user, "cases.work_with_clients")
     q = request.GET.get("q", "").strip()
     results = list(client_search(request.user, q)) if q else []
     return render(request, "cases/clients/intake.html", {"q": q, "results": results})
@@ -109,7 +111,7 @@ def _prefill_from_search(q: str) -> dict:
 @login_required
 def intake_new(request: HttpRequest) -> HttpResponse:
     """Step 2 of intake: register a new client and record the consultation in one form."""
-    require_caseworker(request.user)
+    authz.require(request.user, "cases.work_with_clients")
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
@@ -161,11 +163,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "followups": list(client.followups.all()),
             "risk_form": RiskFlagForm(),
             "counselors_form": CounselorsForm(initial={"counselors": counselors})
-            if request.user.is_supervisor
+            if authz.can(request.user, "cases.assign_counselors")
             else None,
-            "can_take_on": request.user.is_counselor
-            and not counselors
-            and client.status == Client.Status.ACTIVE,
+            "can_take_on": authz.can(request.user, "cases.take_on_client", client),
         },
     )
 
@@ -221,16 +221,22 @@ def risk_flag_remove(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespons
 def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor sets the counselors; a counselor takes on a client from the intake queue."""
     client = client_for_page(request.user, pk)
-    if request.user.is_supervisor:
+    if authz.can(request.user, "cases.assign_counselors"):
         form = CounselorsForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose counselors from the list."))
             return redirect("cases:client_detail", pk=client.pk)
         counselors = list(form.cleaned_data["counselors"])
-    elif request.POST.get("take_on") and not client.counselors.exists():
-        counselors = [request.user]
+    elif request.POST.get("take_on") and authz.can(request.user, "cases.take_on_client", client):
+        try:
+            client_take_on(client=client, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The counselors were updated."))
+        return redirect("cases:client_detail", pk=client.pk)
     else:
-        raise Http404
+        raise authz.Denied(Client, client.pk)
     client_assign_counselors(client=client, counselors=counselors, by=request.user)
     messages.success(request, _("The counselors were updated."))
     return redirect("cases:client_detail", pk=client.pk)
@@ -240,7 +246,7 @@ def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @logs_access("view", Client, id_kwarg="pk")
 def client_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Supervisor: merge a duplicate into this client (search, preview, confirm)."""
-    require_supervisor(request.user)
+    authz.require(request.user, "cases.merge_clients")
     kept = client_for_page(request.user, pk, unmerged=True)
     form = MergeForm(request.POST or None)
     merged_id = request.POST.get("merged") or request.GET.get("merged")
@@ -269,7 +275,13 @@ def client_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     results = []
     if q and merged is None:
         results = [c for c in client_search(request.user, q) if c.pk != kept.pk]
-    preview = client_merge_preview(kept=kept, merged=merged) if merged is not None else None
+    preview = None
+    if merged is not None:
+        labels = merge_labels()
+        preview = [
+            (labels.get(key, key), count)
+            for key, count in client_merge_preview(kept=kept, merged=merged).items()
+        ]
     if merged is not None:
         form = MergeForm(initial={"merged": merged.pk})
     return render(

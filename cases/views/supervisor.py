@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from audit.decorators import logs_access
 from audit.models import AccessLog
+from core import registry
 from core.paging import paginate
 
 from ..forms.cases import RiskBoardFilterForm
@@ -22,7 +23,7 @@ from ..selectors.supervisor import (
     attach_case_counselors,
     caseload_by_counselor,
     risk_board_for,
-    supervisor_summary,
+    supervision_cards,
 )
 
 RISK_BOARD_PAGE_SIZE = 100
@@ -34,19 +35,23 @@ RISK_BOARD_PAGE_SIZE = 100
 def caseload(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = list(caseload_by_counselor(user=request.user, now=now))
-    totals = {
-        "open_cases": sum(r.open_cases for r in rows),
-        "overdue_followups": sum(r.overdue_followups for r in rows),
-        "high_risk_clients": sum(r.high_risk_clients for r in rows),
-    }
+    columns = [f for f in registry.supervision_figures if f.per_counselor is not None]
+    table = [
+        (
+            row,
+            [(f, getattr(row, f.key), f.link(now, row.pk)) for f in columns],
+        )
+        for row in rows
+    ]
+    totals = [sum(getattr(row, f.key) for row in rows) for f in columns]
     return render(
         request,
         "cases/supervisor/caseload.html",
         {
-            "rows": rows,
+            "columns": columns,
+            "table": table,
             "totals": totals,
-            "summary": supervisor_summary(user=request.user, now=now),
-            "now": now,
+            "cards": supervision_cards(user=request.user, now=now),
         },
     )
 
