@@ -9,26 +9,30 @@ The admin site itself admits supervisors only (tsunagari.admin). Here:
   pghistory records each edit with who made it;
 - each change page shows the row's history (pghistory events).
 Follow-ups are registered by the followups app; its changelist accepts the plain field lookups
-(`state__in`, `due_at__lt`, `assignee`) the supervisor pages link to.
+(`state__in`, `due_at__lt`, `assignee`) the supervisor pages link to, and it adds its "overdue
+follow-up" filter to these changelists (`core.registry.admin_filters`).
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors import users_with_roles
 from core.admin import ReadOnlyInline, SupervisorAdmin
 from core.roles import Role
-from followups.models import FollowUp
 
 from .models import (
     Case,
     CaseEvent,
     CaseNote,
     Client,
+    ClientAssignmentChange,
     ClientMerge,
     Consultation,
     RiskFlag,
@@ -36,6 +40,7 @@ from .models import (
     SupportGoal,
 )
 from .selectors.common import flag_in_force_q
+from .services.clients import client_update, phone_clean
 
 # --- list filters ----------------------------------------------------------------------------
 
@@ -48,7 +53,7 @@ class CounselorFilter(admin.SimpleListFilter):
     field_path = "counselors"
 
     def lookups(self, request, model_admin):
-        users = User.objects.filter(groups__name=Role.COUNSELOR).order_by("display_name")
+        users = users_with_roles(Role.COUNSELOR)
         return [(str(u.pk), str(u)) for u in users]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
@@ -57,7 +62,7 @@ class CounselorFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _ExistsFilter(admin.SimpleListFilter):
+class ExistsFilter(admin.SimpleListFilter):
     """Filter "yes": rows with at least one row of `related()`; "no": rows with none."""
 
     def related(self) -> QuerySet:
@@ -71,7 +76,7 @@ class _ExistsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HasActiveRiskFilter(_ExistsFilter):
+class HasActiveRiskFilter(ExistsFilter):
     """Clients (or cases of clients) with a risk flag in force; "high" for the high-risk kinds."""
 
     title = _("risk in force")
@@ -98,28 +103,6 @@ class HasActiveRiskFilter(_ExistsFilter):
 
 class CaseHasActiveRiskFilter(HasActiveRiskFilter):
     client_ref = "client_id"
-
-
-class OverdueFollowUpFilter(_ExistsFilter):
-    """Rows with a follow-up past its due time that is still open (pending or notified)."""
-
-    title = _("overdue follow-up")
-    parameter_name = "overdue"
-    owner_field = "case_id"  # the follow-up's column pointing at the admin's model
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Has an overdue follow-up")), ("no", _("No overdue follow-up"))]
-
-    def related(self) -> QuerySet:
-        return FollowUp.objects.filter(
-            state__in=FollowUp.OPEN_STATES,
-            due_at__lt=timezone.now(),
-            **{self.owner_field: OuterRef("pk")},
-        )
-
-
-class ClientOverdueFollowUpFilter(OverdueFollowUpFilter):
-    owner_field = "client_id"
 
 
 class OpenCaseFilter(admin.SimpleListFilter):
@@ -149,9 +132,62 @@ class RiskFlagInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("set_by", "cleared_by")
 
 
+class AssignmentChangeInline(ReadOnlyInline):
+    """Who changed her counselors, when, and the team before and after (append-only)."""
+
+    model = ClientAssignmentChange
+    fields = ["changed_at", "kind", "changed_by", "before_names", "after_names"]
+    ordering = ["-changed_at", "-id"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return self.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    def _names(self, ids: list[int]) -> str:
+        if not ids:
+            return "—"
+        users = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
+        return "、".join(users.get(i, f"#{i}") for i in ids)
+
+    @admin.display(description=_("before"))
+    def before_names(self, obj: ClientAssignmentChange) -> str:
+        return self._names(obj.before)
+
+    @admin.display(description=_("after"))
+    def after_names(self, obj: ClientAssignmentChange) -> str:
+        return self._names(obj.after)
+
+
+# What a supervisor may correct here; every other field changes through the app's pages.
+CLIENT_EDITABLE = ("nickname", "phone", "age_band", "ward", "employment", "household", "heard_from")
+
+
+class ClientAdminForm(forms.ModelForm):
+    """The admin's checks are the service's: a phone number is refused, not stripped, when it
+    is not one (client_update, called by save_model, checks again under the row lock)."""
+
+    class Meta:
+        model = Client
+        fields = list(CLIENT_EDITABLE)
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_clean(self.cleaned_data.get("phone"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["phone"]) from None
+
+    def clean_nickname(self) -> str:
+        nickname = (self.cleaned_data.get("nickname") or "").strip()
+        if not nickname:
+            raise ValidationError(_("Enter a nickname."))
+        return nickname
+
+
 @admin.register(Client)
 class ClientAdmin(SupervisorAdmin):
-    editable = ("nickname", "phone", "age_band", "ward", "employment", "household", "heard_from")
+    editable = CLIENT_EDITABLE
     list_display = [
         "nickname",
         "age_band",
@@ -165,7 +201,6 @@ class ClientAdmin(SupervisorAdmin):
         "status",
         HasActiveRiskFilter,
         CounselorFilter,
-        ClientOverdueFollowUpFilter,
         "age_band",
         "ward",
         "consent_scope",
@@ -173,7 +208,13 @@ class ClientAdmin(SupervisorAdmin):
     list_select_related = ["created_by"]
     search_fields = ["nickname", "=line_user_id", "phone"]
     date_hierarchy = "first_contact_at"
-    inlines = [RiskFlagInline]
+    inlines = [RiskFlagInline, AssignmentChangeInline]
+    form = ClientAdminForm
+
+    def save_model(self, request, obj: Client, form, change: bool) -> None:
+        # Through the service: normalisation, the row lock, and its checks, like the app.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        client_update(client=obj, by=request.user, **changes)
 
 
 @admin.register(Consultation)
@@ -247,7 +288,6 @@ class CaseAdmin(SupervisorAdmin):
         "priority",
         CounselorFilter,
         CaseHasActiveRiskFilter,
-        OverdueFollowUpFilter,
         "close_reason",
     ]
     list_select_related = ["client"]

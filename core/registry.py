@@ -234,6 +234,69 @@ class SupervisionFigure:
 supervision_figures: Registry[SupervisionFigure] = Registry("supervision_figures")
 
 
+# --- sections of record pages, columns of lists, admin filters -----------------------------
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A section another app adds to a record's page (`page` names it: "cases.client_detail",
+    "cases.case_detail"). `context(request, obj)` returns the section's context (`section` in
+    `template`), or None to show nothing; it runs a fixed number of queries."""
+
+    key: str
+    page: str
+    template: str
+    context: Callable[[Any, Any], Mapping[str, Any] | None]
+    order: int = 0
+
+
+page_sections: Registry[PageSection] = Registry("page_sections")
+
+
+def sections_for(page: str, request: Any, obj: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    """(template, context) of every registered section of `page` that has something to show."""
+    shown = []
+    for section in page_sections:
+        if section.page == page and (context := section.context(request, obj)) is not None:
+            shown.append((section.template, context))
+    return shown
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column another app adds to a list (`list` names it: "cases.case_list"):
+    `annotation(now)` is annotated on each row under `key` (a correlated subquery, so the
+    list stays one query) and `template` renders the cell with `value` and `row`."""
+
+    key: str
+    list: str
+    label: Any
+    annotation: Callable[[datetime.datetime], Any]
+    template: str
+    order: int = 0
+
+
+list_columns: Registry[ListColumn] = Registry("list_columns")
+
+
+def columns_for(list_name: str) -> list[ListColumn]:
+    return [column for column in list_columns if column.list == list_name]
+
+
+@dataclass(frozen=True)
+class AdminFilter:
+    """A list filter another app adds to a model's admin changelist (`model` is its
+    `app_label.modelname`), e.g. "has an overdue follow-up" on clients and cases."""
+
+    key: str
+    model: str
+    filter: type
+    order: int = 0
+
+
+admin_filters: Registry[AdminFilter] = Registry("admin_filters")
+
+
 # --- periodic work (Celery beat) ------------------------------------------------------------
 
 

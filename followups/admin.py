@@ -13,12 +13,13 @@ counselor); `assignee` is taken by the assignee filter, so it shows as selected.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.selectors import users_with_roles
+from cases.admin import ExistsFilter
 from core.admin import SupervisorAdmin
 from core.roles import Role
 
@@ -33,13 +34,7 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        users = (
-            User.objects.filter(
-                Q(groups__name__in=[Role.COUNSELOR, Role.SUPERVISOR]) | Q(is_superuser=True)
-            )
-            .distinct()
-            .order_by("display_name", "username")
-        )
+        users = users_with_roles(Role.COUNSELOR, Role.SUPERVISOR)
         return [(str(u.pk), str(u)) for u in users]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
@@ -65,6 +60,26 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(overdue)
         return queryset
+
+
+class OverdueFollowUpFilter(ExistsFilter):
+    """Rows with a follow-up past its due time that is still open (pending or notified)."""
+
+    title = _("overdue follow-up")
+    parameter_name = "overdue"
+    owner_field = "case_id"  # the follow-up's column pointing at the admin's model
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Has an overdue follow-up")), ("no", _("No overdue follow-up"))]
+
+    def related(self) -> QuerySet:
+        return FollowUp.objects.filter(
+            overdue_q(timezone.now()), **{self.owner_field: OuterRef("pk")}
+        )
+
+
+class ClientOverdueFollowUpFilter(OverdueFollowUpFilter):
+    owner_field = "client_id"
 
 
 @admin.register(FollowUp)

@@ -3,7 +3,7 @@
 import datetime
 
 from celery.schedules import crontab
-from django.db.models import OuterRef
+from django.db.models import Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from core.roles import Role
 from core.time import local_date, start_of_day
 
 from . import demo, services, timeline
+from .admin import ClientOverdueFollowUpFilter, OverdueFollowUpFilter
 from .models import FollowUp
 from .selectors import followups_open_counts_for_assignee, overdue_q
 
@@ -100,3 +101,54 @@ for _task in (
 
 # --- the admin ----------------------------------------------------------------------------
 registry.grant_models(Role.SUPERVISOR, "followups", {"followup": ("view", "change")})
+
+
+# --- the admin: "has an overdue follow-up" on the client and case changelists --------------
+registry.admin_filters.register(
+    registry.AdminFilter(
+        key="followups.overdue.client", model="cases.client", filter=ClientOverdueFollowUpFilter
+    )
+)
+registry.admin_filters.register(
+    registry.AdminFilter(
+        key="followups.overdue.case", model="cases.case", filter=OverdueFollowUpFilter
+    )
+)
+
+
+# --- the client's page: her follow-ups (one query) -----------------------------------------
+def _client_section(request, client) -> dict:
+    followups = FollowUp.objects.filter(client=client).select_related("assignee")
+    return {"followups": list(followups.order_by("due_at", "id"))}
+
+
+registry.page_sections.register(
+    registry.PageSection(
+        key="followups.client",
+        page="cases.client_detail",
+        template="followups/sections/client.html",
+        context=_client_section,
+    )
+)
+
+
+# --- the case list: each case's next open follow-up -----------------------------------------
+def _next_followup_due(now):
+    return Subquery(
+        FollowUp.objects.filter(case_id=OuterRef("pk"), state__in=FollowUp.OPEN_STATES)
+        .order_by()
+        .values("case_id")
+        .annotate(due=Min("due_at"))
+        .values("due")[:1]
+    )
+
+
+registry.list_columns.register(
+    registry.ListColumn(
+        key="next_followup_due",
+        list="cases.case_list",
+        label=_("Next follow-up"),
+        annotation=_next_followup_due,
+        template="followups/sections/next_due_cell.html",
+    )
+)

@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from cases.demo import demo_clients
 from core import registry
@@ -88,3 +90,142 @@ def test_demo_seeders_that_wait_for_each_other_are_refused():
 def test_a_demo_seeder_key_is_registered_once():
     with pytest.raises(ValueError, match="registered twice"):
         _seeders(("a", ()), ("a", ()))
+
+
+# --- the other extension points, each used by the test app ----------------------------------
+
+
+@pytest.fixture
+def visited(counselor, expert):
+    """A client with a case, and a visit of hers recorded by the expert."""
+    from cases.services.cases import case_open
+    from cases.tests.factories import ClientFactory
+
+    her = ClientFactory(nickname="ゆき", counselors=[counselor])
+    case = case_open(client=her, by=counselor)
+    visit = Visit.objects.create(
+        client=her, case=case, at=timezone.now(), place="区役所", recorded_by=expert
+    )
+    return her, case, visit
+
+
+@pytest.mark.django_db
+def test_the_case_timeline_shows_the_test_apps_entries(visited):
+    from cases.timeline import case_timeline
+
+    _her, case, _visit = visited
+    entries = case_timeline(case)
+    assert [e.title for e in entries if e.kind == "visit"] == ["Visit: 区役所"]
+
+
+@pytest.mark.django_db
+def test_a_merge_moves_the_test_apps_rows_and_records_them(visited, supervisor):
+    from cases.services.clients import client_merge, client_merge_preview
+    from cases.tests.factories import ClientFactory
+
+    her, _case, visit = visited
+    kept = ClientFactory(nickname="ゆき")
+    assert client_merge_preview(kept=kept, merged=her)["visits"] == 1
+    record = client_merge(kept=kept, merged=her, by=supervisor)
+    visit.refresh_from_db()
+    assert visit.client == kept
+    assert record.moved["visits"] == 1
+
+
+@pytest.mark.django_db
+def test_the_merge_page_names_what_the_test_app_moves(client, visited, supervisor):
+    from cases.tests.factories import ClientFactory
+
+    her, _case, _visit = visited
+    kept = ClientFactory(nickname="ゆき")
+    client.force_login(supervisor)
+    response = client.get(reverse("cases:client_merge", args=[kept.pk]), {"merged": her.pk})
+    assert "Visits: 1" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_page_shows_the_test_apps_block_to_whom_it_chooses(
+    client, visited, expert, counselor
+):
+    client.force_login(expert)
+    html = client.get("/").content.decode()
+    assert 'id="testapp-visits">1<' in html
+    client.force_login(counselor)
+    assert "testapp-block" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_client_page_shows_the_test_apps_section(client, visited, counselor):
+    her, _case, _visit = visited
+    client.force_login(counselor)
+    html = client.get(reverse("cases:client_detail", args=[her.pk])).content.decode()
+    assert 'id="testapp-visits-section"' in html and "区役所" in html
+
+
+@pytest.mark.django_db
+def test_the_case_list_shows_the_test_apps_column(client, visited, counselor):
+    client.force_login(counselor)
+    html = client.get(reverse("cases:case_list")).content.decode()
+    assert "<th scope=\"col\">Visits</th>" in html
+    assert '<span class="testapp-visits">1</span>' in html
+
+
+@pytest.mark.django_db
+def test_the_supervisors_pages_show_the_test_apps_figure(client, visited, supervisor, counselor):
+    client.force_login(supervisor)
+    response = client.get(reverse("cases:caseload"))
+    assert "Visits" in response.content.decode()
+    assert 'id="summary-visits"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_changelist_offers_the_test_apps_filter(client, visited, supervisor):
+    her, _case, _visit = visited
+    client.force_login(supervisor)
+    url = reverse("admin:cases_client_changelist")
+    response = client.get(url, {"visited": "yes"})
+    assert response.status_code == 200
+    assert list(response.context["cl"].queryset) == [her]
+
+
+@pytest.mark.django_db
+def test_a_client_scope_lets_the_expert_reach_the_women_she_visited(visited, expert, colleague):
+    from cases.selectors import clients_visible_to
+
+    her, _case, _visit = visited
+    assert list(clients_visible_to(expert)) == [her]
+    assert her not in clients_visible_to(colleague)  # assigned to another counselor
+
+
+@pytest.mark.django_db
+def test_a_capability_is_asked_by_name(expert, counselor, outsider):
+    from core import authz
+
+    assert authz.can(expert, "testapp.see_visits")
+    assert not authz.can(counselor, "testapp.see_visits")
+    assert not authz.can(outsider, "testapp.see_visits")
+    with pytest.raises(KeyError):
+        authz.can(expert, "testapp.no_such_capability")
+
+
+@pytest.mark.django_db
+def test_role_grants_reach_the_group_after_migrate(supervisor, counselor):
+    assert supervisor.has_perm("testapp.view_visit")
+    assert not counselor.has_perm("testapp.view_visit")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_runs_the_registered_periodic_tasks():
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from tsunagari.celery import app
+
+    schedule = dict(app.conf.beat_schedule)
+    assert schedule["testapp-tick"]["task"] == "tests.testapp.tasks.tick"
+    # Every app's entries, and none written in the settings.
+    assert {"followups-sweep-due", "openings-materialize-ahead"} <= set(schedule)
+    # Beat's database scheduler syncs them into its table when it starts.
+    DatabaseScheduler(app=app)
+    row = PeriodicTask.objects.get(name="testapp-tick")
+    assert (row.task, row.interval.every) == ("tests.testapp.tasks.tick", 300)

@@ -16,10 +16,10 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
-from followups.models import FollowUp
+from core import authz, registry
 
 from ..models import (
     Case,
@@ -68,6 +68,7 @@ def caseload_for(
         qs = qs.filter(priority=priority)
     if mine:
         qs = qs.filter(counselors=user)
+    now = timezone.now()
     next_action = (
         SupportAction.objects.filter(case_id=OuterRef("pk"), done_at__isnull=True)
         .exclude(due_on__isnull=True)
@@ -76,17 +77,11 @@ def caseload_for(
         .annotate(due=Min("due_on"))
         .values("due")[:1]
     )
-    next_followup = (
-        FollowUp.objects.filter(case_id=OuterRef("pk"), state__in=FollowUp.OPEN_STATES)
-        .order_by()
-        .values("case_id")
-        .annotate(due=Min("due_at"))
-        .values("due")[:1]
-    )
     return (
         qs.annotate(
             next_action_due=Subquery(next_action),
-            next_followup_due=Subquery(next_followup),
+            # Columns other apps add (next follow-up, ...): one correlated subquery each.
+            **{c.key: c.annotation(now) for c in registry.columns_for("cases.case_list")},
             last_activity=Greatest(
                 F("opened_at"),
                 Coalesce(_latest(CaseNote.objects.all(), "created_at"), F("opened_at")),
@@ -120,10 +115,7 @@ def case_detail_get_for(user: User, pk: int) -> Case:
             ),
         )
     )
-    try:
-        return qs.get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(qs, pk)
 
 
 def case_pending_closure(case: Case) -> CaseClosureRequest | None:
@@ -147,9 +139,9 @@ def closure_requests_pending_for(user: User) -> QuerySet[CaseClosureRequest]:
 
 def closure_request_get_for(user: User, pk: int) -> CaseClosureRequest:
     """A closing request on a case the user may see, or 404."""
-    try:
-        return CaseClosureRequest.objects.select_related("case", "requested_by").get(
-            pk=pk, case__in=cases_visible_to(user).values("pk")
-        )
-    except (CaseClosureRequest.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(
+        CaseClosureRequest.objects.select_related("case", "requested_by").filter(
+            case__in=cases_visible_to(user).values("pk")
+        ),
+        pk,
+    )

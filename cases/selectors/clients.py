@@ -20,8 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import require_caseworker
-from followups.models import FollowUp
+from core import authz
 
 from ..models import Case, Client, Consultation, RiskFlag
 from ..services.clients import phone_normalise
@@ -124,7 +123,7 @@ def client_list(
 
 def client_detail_get_for(user: User, pk: int) -> Client:
     """The client with everything her page shows, fetched in a fixed number of queries."""
-    require_caseworker(user)
+    authz.require(user, "cases.work_with_clients")
     qs = (
         clients_visible_to(user)
         .select_related("merged_into", "consent_recorded_by", "created_by")
@@ -147,22 +146,15 @@ def client_detail_get_for(user: User, pk: int) -> Client:
                 "cases",
                 queryset=Case.objects.prefetch_related("counselors").order_by("-opened_at", "-id"),
             ),
-            Prefetch(
-                "followups",
-                queryset=FollowUp.objects.select_related("assignee").order_by("due_at", "id"),
-            ),
         )
     )
-    try:
-        return qs.get(pk=pk)
-    except (Client.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(qs, pk)
 
 
 def client_for_page(user: User, pk: int, *, unmerged: bool = False) -> Client:
     """A visible client for pages that show only her profile (404 otherwise). `unmerged`:
     404 for a record merged into another too, for pages that write to her."""
-    require_caseworker(user)
+    authz.require(user, "cases.work_with_clients")
     client = client_get_for(user, pk)
     if unmerged and client.status == Client.Status.MERGED:
         raise Http404
@@ -170,16 +162,10 @@ def client_for_page(user: User, pk: int, *, unmerged: bool = False) -> Client:
 
 
 def consultation_detail_get_for(user: User, pk: int) -> Consultation:
-    require_caseworker(user)
-    try:
-        return (
-            consultations_visible_to(user)
-            .select_related("case")
-            .prefetch_related("counselors")
-            .get(pk=pk)
-        )
-    except (Consultation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    authz.require(user, "cases.work_with_clients")
+    return authz.get_or_deny(
+        consultations_visible_to(user).select_related("case").prefetch_related("counselors"), pk
+    )
 
 
 def open_cases_for(client: Client) -> QuerySet[Case]:

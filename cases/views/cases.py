@@ -19,10 +19,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import require_caseworker, require_supervisor
 from audit.decorators import logs_access
 from audit.models import AccessLog
-from audit.services import access_log_record
+from core import authz, registry
 from core.paging import paginate
 
 from ..forms.cases import (
@@ -52,7 +51,7 @@ from ..timeline import case_timeline
 
 
 def _case_for(request: HttpRequest, pk: int) -> Case:
-    require_caseworker(request.user)
+    authz.require(request.user, "cases.work_with_clients")
     return case_detail_get_for(request.user, pk)
 
 
@@ -69,7 +68,7 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 @require_GET
 @logs_access(AccessLog.Action.LIST, Case)
 def case_list(request: HttpRequest) -> HttpResponse:
-    require_caseworker(request.user)
+    authz.require(request.user, "cases.work_with_clients")
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     cases = caseload_for(
@@ -79,19 +78,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
         mine=filters.get("mine", False),
     )
     page = paginate(request, cases)
+    columns = registry.columns_for("cases.case_list")
+    for case in page:
+        case.extra_cells = [(column, getattr(case, column.key)) for column in columns]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "cases/case/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "columns": columns},
     )
 
 
 # --- opening a case -----------------------------------------------------------------------
 
 
-@logs_access(AccessLog.Action.VIEW, Client, id_kwarg="client_pk")
 def _case_open(request: HttpRequest, *, client_pk: str) -> HttpResponse:
     client = client_get_for(request.user, client_pk)
     consultation = None
@@ -117,10 +118,6 @@ def _case_open(request: HttpRequest, *, client_pk: str) -> HttpResponse:
                 messages.success(request, _("The case was opened."))
                 return redirect("cases:case_detail", pk=case.pk)
         status = 400
-        # The decorator logs 2xx only; this page shows her details too.
-        access_log_record(
-            request=request, action=AccessLog.Action.VIEW, object_type=Client, object_id=client.pk
-        )
     else:
         form = CaseOpenForm(initial={"counselors": [request.user.pk]})
         status = 200
@@ -135,16 +132,15 @@ def _case_open(request: HttpRequest, *, client_pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@logs_access(AccessLog.Action.VIEW, Client, id_param="client")
 def case_open(request: HttpRequest) -> HttpResponse:
     """`/cases/open/?client=<id>&consultation=<id>`: from a consultation or a client page."""
-    require_caseworker(request.user)
+    authz.require(request.user, "cases.work_with_clients")
     client_pk = request.GET.get("client") or request.POST.get("client") or ""
     if not client_pk:
         raise Http404
     return _case_open(request, client_pk=client_pk)
 
-
-case_open.logs_access = _case_open.logs_access  # the access is logged inside
 
 
 # --- the case page ----------------------------------------------------------------------
@@ -167,7 +163,6 @@ def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
         "case": case,
         "timeline": timeline,
         "pending_closure": pending,
-        "is_supervisor": user.is_supervisor,
         "note_form": CaseNoteForm(),
         "status_form": CaseStatusForm(),
         "assign_form": CaseAssignForm(
@@ -204,11 +199,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _rerender(request: HttpRequest, case: Case, **forms) -> HttpResponse:
-    """The case page again, with the bound form showing its errors (400)."""
-    # The page shows personal data; the decorator logs 2xx only, so log this one here.
-    access_log_record(
-        request=request, action=AccessLog.Action.VIEW, object_type=Case, object_id=case.pk
-    )
+    """The case page again, with the bound form showing its errors (400; the view's
+    `logs_access` records it like any page)."""
     return render(
         request, "cases/case/detail.html", _detail_context(request, case, forms), status=400
     )
@@ -228,14 +220,19 @@ def _case_post(
     form_class: type,
     form_name: str,
     act: Callable[[HttpRequest, Case, dict], str],
+    capability: str | None = None,
     **form_kwargs,
 ) -> Callable[[HttpRequest, int], HttpResponse]:
-    """A POST endpoint on one case: 404 unless visible, validate, call one service."""
+    """A POST endpoint on one case: 404 unless visible (and unless she has `capability`),
+    validate, call one service."""
 
     @login_required
     @require_POST
+    @logs_access(AccessLog.Action.VIEW, Case, id_kwarg="pk")  # a bad form re-renders the case
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         case = _case_for(request, pk)
+        if capability is not None:
+            authz.require(request.user, capability, case)
         kwargs = {"case": case} if form_kwargs.get("needs_case") else {}
         form = form_class(request.POST, **kwargs)
         if not form.is_valid():
@@ -289,7 +286,6 @@ def _request_closure(request: HttpRequest, case: Case, data: dict) -> str:
 
 
 def _reopen(request: HttpRequest, case: Case, data: dict) -> str:
-    # A counselor gets PermissionDenied (403): reopening is for supervisors.
     services.case_reopen(case=case, by=request.user, note=data["note"])
     return _("The case was reopened.")
 
@@ -300,11 +296,13 @@ case_assign = _case_post(CaseAssignForm, "assign_form", _assign)
 support_goal_add = _case_post(SupportGoalForm, "goal_form", _add_goal)
 support_action_add = _case_post(SupportActionForm, "action_form", _add_action, needs_case=True)
 case_request_closure = _case_post(ClosureRequestForm, "closure_form", _request_closure)
-case_reopen = _case_post(CaseReopenForm, "reopen_form", _reopen)
+# Reopening is for supervisors: a counselor who sees the case gets 404 like anyone else.
+case_reopen = _case_post(CaseReopenForm, "reopen_form", _reopen, capability="cases.reopen_case")
 
 
 @login_required
 @require_POST
+@logs_access(AccessLog.Action.VIEW, Case, id_kwarg="pk")  # a bad form re-renders the case
 def case_note_correct(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     note = get_object_or_404(CaseNote, pk=note_pk, case=case)
@@ -347,12 +345,13 @@ def support_action_complete(request: HttpRequest, pk: int, action_pk: int) -> Ht
 
 @login_required
 @require_POST
+# A bad form re-renders the request, on its case page or in the list of pending ones.
+@logs_access(AccessLog.Action.VIEW, CaseClosureRequest, id_kwarg="request_pk")
 def closure_decide(request: HttpRequest, request_pk: int) -> HttpResponse:
-    """Approve or decline a closing request; only a supervisor may (403 for a counselor)."""
-    require_caseworker(request.user)
+    """Approve or decline a closing request; only a supervisor may (404 for anyone else)."""
+    authz.require(request.user, "cases.work_with_clients")
     closure = closure_request_get_for(request.user, request_pk)
-    if not request.user.is_supervisor:
-        raise PermissionDenied
+    authz.require(request.user, "cases.approve_closure", closure)
     back_to_list = request.POST.get("next") == "pending"
     form = ClosureDecisionForm(
         request.POST, auto_id=f"id_decision{closure.pk}_%s" if back_to_list else "id_decision_%s"
@@ -386,10 +385,6 @@ def _pending_page(request: HttpRequest, bound: dict, status: int = 200) -> HttpR
         item.decision_form = bound.get(item.pk) or ClosureDecisionForm(
             auto_id=f"id_decision{item.pk}_%s"
         )
-    if status != 200:
-        access_log_record(
-            request=request, action=AccessLog.Action.LIST, object_type=CaseClosureRequest
-        )
     return render(
         request, "cases/case/closure_pending.html", {"requests": requests_}, status=status
     )
@@ -399,5 +394,5 @@ def _pending_page(request: HttpRequest, bound: dict, status: int = 200) -> HttpR
 @require_GET
 @logs_access(AccessLog.Action.LIST, CaseClosureRequest)
 def closure_pending(request: HttpRequest) -> HttpResponse:
-    require_supervisor(request.user)
+    authz.require(request.user, "cases.supervise")
     return _pending_page(request, {})

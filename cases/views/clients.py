@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.decorators import logs_access
-from core import authz
+from core import authz, registry
 from core.choices import Ward
 from core.paging import paginate
 from tsunagari.forms import form_add_service_errors
@@ -160,7 +160,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counselors": counselors,
             "consultations": consultations,
             "cases": list(client.cases.all()),
-            "followups": list(client.followups.all()),
+            "sections": registry.sections_for("cases.client_detail", request, client),
             "risk_form": RiskFlagForm(),
             "counselors_form": CounselorsForm(initial={"counselors": counselors})
             if authz.can(request.user, "cases.assign_counselors")

@@ -1,8 +1,10 @@
 """The test app's registrations: one of every extension point of `core.registry`."""
 
-from django.db.models import Q
+from django.contrib import admin
+from django.db.models import OuterRef, Q
 
 from core import authz, registry
+from core.queries import count_of
 from core.roles import Role
 
 from . import demo
@@ -84,4 +86,53 @@ registry.grant_models(Role.SUPERVISOR, "testapp", {"visit": ("view",)})
 # --- periodic work -----------------------------------------------------------------------------
 registry.periodic_tasks.register(
     registry.PeriodicTask(key="testapp-tick", task="tests.testapp.tasks.tick", schedule=300.0)
+)
+
+
+# --- supervisors' figures, record page sections, list columns, admin filters -------------------
+registry.supervision_figures.register(
+    registry.SupervisionFigure(
+        key="visits",
+        label="Visits",
+        per_counselor=lambda now: count_of(Visit.objects.filter(recorded_by_id=OuterRef("pk"))),
+        total=lambda now: count_of(Visit.objects.all()),
+        order=90,
+    )
+)
+
+registry.page_sections.register(
+    registry.PageSection(
+        key="testapp.client",
+        page="cases.client_detail",
+        template="testapp/client_section.html",
+        context=lambda request, client: {"visits": list(Visit.objects.filter(client=client))},
+    )
+)
+
+registry.list_columns.register(
+    registry.ListColumn(
+        key="visit_count",
+        list="cases.case_list",
+        label="Visits",
+        annotation=lambda now: count_of(Visit.objects.filter(case_id=OuterRef("pk"))),
+        template="testapp/visit_count_cell.html",
+    )
+)
+
+
+class VisitedFilter(admin.SimpleListFilter):
+    title = "visited"
+    parameter_name = "visited"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Visited")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=Visit.objects.values("client_id"))
+        return queryset
+
+
+registry.admin_filters.register(
+    registry.AdminFilter(key="testapp.visited", model="cases.client", filter=VisitedFilter)
 )
