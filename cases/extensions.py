@@ -93,7 +93,8 @@ def _home_my_work(request, now) -> dict | None:
 def _home_supervision(request, now) -> dict | None:
     if not authz.is_supervisor(request.user):
         return None
-    return {"cards": supervisor.supervision_cards(user=request.user, now=now)}
+    totals = supervisor.supervisor_summary(user=request.user, now=now)
+    return {"cards": supervisor.supervision_cards(totals=totals, now=now)}
 
 
 def _home_programme(request, now) -> dict | None:

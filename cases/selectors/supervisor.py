@@ -60,9 +60,8 @@ def supervisor_summary(*, user: User, now: datetime.datetime) -> dict[str, int]:
     return User.objects.filter(pk=user.pk).annotate(**totals).values(*totals).get()
 
 
-def supervision_cards(*, user: User, now: datetime.datetime) -> list[tuple]:
-    """(figure, total, link) for each registered figure with a total: the summary's cards."""
-    totals = supervisor_summary(user=user, now=now)
+def supervision_cards(*, totals: dict[str, int], now: datetime.datetime) -> list[tuple]:
+    """(figure, total, link) for each figure in `totals` (`supervisor_summary`): the cards."""
     return [
         (f, totals[f.key], f.link(now, None))
         for f in registry.supervision_figures

@@ -283,8 +283,8 @@ def test_merge_page_search_preview_and_confirm(client, supervisor, counselor):
 
     results = client.get(url, {"q": "なずな"}).context["results"]
     assert results == [dup]  # never the kept client herself
-    preview = client.get(url, {"merged": dup.pk}).context["preview"]
-    assert preview["consultations"] == 1
+    preview = dict(client.get(url, {"merged": dup.pk}).context["preview"])
+    assert preview["相談"] == 1
 
     response = client.post(url, {"merged": dup.pk, "note": "同じ方"})
     assert response.status_code == 302
@@ -341,9 +341,10 @@ def test_client_detail_query_budget(client, counselor, django_assert_max_num_que
     # 1 session, 2 user, 3 roles, 4 client (+ merged_into, consent recorder, creator),
     # 5 her counselors, 6 active risk flags (+ set_by), 7 consultations (+ recorder, opening,
     # case), 8 their counselors, 9 cases, 10 their counselors, 11 follow-ups (+ assignee),
-    # 12 unread-notification count (navigation badge), 13 access-log insert. (A supervisor's
-    # page adds one: the counselor choices of her assignment form.)
-    with django_assert_max_num_queries(13):
+    # 12 unread-notification count (navigation badge), 13 access-log insert, 14 the test
+    # app's section (tests/testapp registers one). The follow-ups are the followups app's
+    # section. (A supervisor's page adds one: the counselor choices of her assignment form.)
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("cases:client_detail", args=[her.pk]))
     assert len(response.context["consultations"]) == rows
 

@@ -24,6 +24,7 @@ from ..selectors.supervisor import (
     caseload_by_counselor,
     risk_board_for,
     supervision_cards,
+    supervisor_summary,
 )
 
 RISK_BOARD_PAGE_SIZE = 100
@@ -44,6 +45,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         for row in rows
     ]
     totals = [sum(getattr(row, f.key) for row in rows) for f in columns]
+    summary = supervisor_summary(user=request.user, now=now)
     return render(
         request,
         "cases/supervisor/caseload.html",
@@ -51,7 +53,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "table": table,
             "totals": totals,
-            "cards": supervision_cards(user=request.user, now=now),
+            "rows": rows,
+            "summary": summary,
+            "cards": supervision_cards(totals=summary, now=now),
         },
     )
 
