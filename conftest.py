@@ -172,3 +172,14 @@ def login(page, password):
         return page
 
     return _login
+
+
+# Every test that drives Chromium is a browser test, marked or not, so `-m "not browser"`
+# really leaves them all out.
+_BROWSER_FIXTURES = {"browser", "page", "login"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
