@@ -142,6 +142,10 @@ class AssignmentChangeInline(ReadOnlyInline):
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         return self.fields
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Part of her record: whoever may view the client here may view who was responsible.
+        return self.admin_site._registry[Client].has_view_permission(request, obj)
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
 

@@ -17,7 +17,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.bounds import (
+    NOTE_MAX,
+    REASON_MAX,
+    in_choices,
+    in_date_range,
+    in_range,
+    max_length,
+    pair,
+)
 from core.choices import Ward
+
+# Case.CloseReason's codes, for the constraints of two models.
+CLOSE_REASONS = (
+    "resolved",
+    "connected",
+    "lost_contact",
+    "moved",
+    "client_request",
+    "merged",
+    "other",
+)
 
 
 @pghistory.track()
@@ -170,6 +190,17 @@ class Client(models.Model):
                 condition=Q(phone__regex=r"^[0-9]*$"), name="cases_client_phone_digits"
             ),
             models.CheckConstraint(condition=~Q(nickname=""), name="cases_client_nickname_set"),
+            models.CheckConstraint(
+                condition=in_choices("status", ["active", "inactive", "merged"]),
+                name="cases_client_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_range("first_contact_at"), name="cases_client_first_contact_in_range"
+            ),
+            models.CheckConstraint(
+                condition=in_date_range("consent_given_on", nullable=True),
+                name="cases_client_consent_given_on_in_range",
+            ),
         ]
         indexes = [
             # Search before create: nickname / phone fragments (client search, intake).
@@ -245,6 +276,27 @@ class RiskFlag(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("set_at")),
                 name="cases_riskflag_expires_after_set",
+            ),
+            models.CheckConstraint(
+                condition=pair("cleared_at", "cleared_by"), name="cases_riskflag_cleared_pair"
+            ),
+            models.CheckConstraint(
+                condition=in_choices(
+                    "kind",
+                    [
+                        "suicidal",
+                        "dv_danger",
+                        "no_home",
+                        "stalking",
+                        "trafficking",
+                        "minor",
+                        "pregnant",
+                    ],
+                ),
+                name="cases_riskflag_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_range("set_at"), name="cases_riskflag_set_at_in_range"
             ),
         ]
 
@@ -336,8 +388,8 @@ class Consultation(models.Model):
         verbose_name=_("topics"),
     )
     established = models.BooleanField(_("established"), default=True)  # 成立 / 不成立
-    summary = models.TextField(_("summary"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    summary = models.TextField(_("summary"), max_length=NOTE_MAX, blank=True)
+    notes = models.TextField(_("notes"), max_length=NOTE_MAX, blank=True)
     outcomes = ArrayField(
         models.CharField(max_length=20, choices=Outcome.choices),
         default=list,
@@ -362,6 +414,21 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_at__gte=models.F("started_at")),
                 name="cases_consultation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=in_range("started_at"), name="cases_consultation_started_in_range"
+            ),
+            models.CheckConstraint(
+                condition=in_choices(
+                    "kind", ["line", "phone", "visit", "outreach", "legal", "health"]
+                ),
+                name="cases_consultation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=max_length("summary", NOTE_MAX), name="cases_consultation_summary_length"
+            ),
+            models.CheckConstraint(
+                condition=max_length("notes", NOTE_MAX), name="cases_consultation_notes_length"
             ),
         ]
         indexes = [
@@ -454,6 +521,17 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(priority__in=[1, 2, 3]), name="cases_case_priority_valid"
             ),
+            models.CheckConstraint(
+                condition=in_choices("status", ["open", "active", "on_hold", "closed"]),
+                name="cases_case_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("close_reason", CLOSE_REASONS, blank=True),
+                name="cases_case_close_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_range("opened_at"), name="cases_case_opened_in_range"
+            ),
         ]
         indexes = [
             # Open caseloads: case list and supervisor caseload filter on status.
@@ -488,12 +566,24 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now)
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=NOTE_MAX, blank=True)
+
+    # Events that must say why: a declined closing and a reopening.
+    NEEDS_NOTE = (Kind.CLOSURE_REJECTED, Kind.REOPENED)
 
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind__in=["closure_rejected", "reopened"]) | ~Q(note=""),
+                name="cases_caseevent_reason_given",
+            ),
+            models.CheckConstraint(
+                condition=max_length("note", NOTE_MAX), name="cases_caseevent_note_length"
+            ),
+        ]
         indexes = [models.Index(fields=["case", "at"], name="cases_caseevent_case_idx")]
         triggers = [
             pgtrigger.Protect(
@@ -517,7 +607,7 @@ class CaseNote(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
-    body = models.TextField(_("note"))
+    body = models.TextField(_("note"), max_length=NOTE_MAX)
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -534,6 +624,9 @@ class CaseNote(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(body=""), name="cases_casenote_body_set"),
+            models.CheckConstraint(
+                condition=max_length("body", NOTE_MAX), name="cases_casenote_body_length"
+            ),
         ]
         indexes = [models.Index(fields=["case", "created_at"], name="cases_casenote_case_idx")]
         triggers = [
@@ -573,6 +666,11 @@ class SupportGoal(models.Model):
         verbose_name = _("support goal")
         verbose_name_plural = _("support goals")
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=pair("achieved_at", "achieved_by"), name="cases_supportgoal_achieved_pair"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -620,6 +718,15 @@ class SupportAction(models.Model):
         verbose_name = _("support action")
         verbose_name_plural = _("support actions")
         ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=pair("done_at", "done_by"), name="cases_supportaction_done_pair"
+            ),
+            models.CheckConstraint(
+                condition=in_date_range("due_on", nullable=True),
+                name="cases_supportaction_due_on_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description
@@ -639,7 +746,7 @@ class CaseClosureRequest(models.Model):
     reason = models.CharField(
         _("reason for closing"), max_length=20, choices=Case.CloseReason.choices
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=NOTE_MAX, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -659,7 +766,7 @@ class CaseClosureRequest(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
+    decision_note = models.TextField(_("decision note"), max_length=REASON_MAX, blank=True)
 
     class Meta:
         verbose_name = _("closing request")
@@ -675,6 +782,26 @@ class CaseClosureRequest(models.Model):
                 condition=Q(state="pending", decided_at__isnull=True, decided_by__isnull=True)
                 | (~Q(state="pending") & Q(decided_at__isnull=False, decided_by__isnull=False)),
                 name="cases_caseclosurerequest_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("state", ["pending", "approved", "rejected"]),
+                name="cases_caseclosurerequest_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("reason", CLOSE_REASONS),
+                name="cases_caseclosurerequest_reason_valid",
+            ),
+            # Declining a closing says why (the counselor reads it on the case page).
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(decision_note=""),
+                name="cases_caseclosurerequest_rejected_has_note",
+            ),
+            models.CheckConstraint(
+                condition=max_length("note", NOTE_MAX), name="cases_caseclosurerequest_note_length"
+            ),
+            models.CheckConstraint(
+                condition=max_length("decision_note", REASON_MAX),
+                name="cases_caseclosurerequest_decision_note_length",
             ),
         ]
 
@@ -699,7 +826,7 @@ class ClientMerge(models.Model):
     )
     merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
     moved = models.JSONField(_("moved records"), default=dict)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=REASON_MAX, blank=True)
 
     class Meta:
         verbose_name = _("client merge")
@@ -709,7 +836,66 @@ class ClientMerge(models.Model):
             models.CheckConstraint(
                 condition=~Q(kept=models.F("merged")), name="cases_clientmerge_distinct"
             ),
+            models.CheckConstraint(
+                condition=max_length("note", REASON_MAX), name="cases_clientmerge_note_length"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.kept_id}"
+
+
+class ClientAssignmentChange(models.Model):
+    """Audit row for each change of the counselors responsible for a client: they decide who
+    may see her, so every change says who made it, when, and the team before and after."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Counselors set")
+        TAKEN_ON = "taken_on", _("Taken on from the intake queue")
+        REGISTERED = "registered", _("Registered by her counselor")
+        CONSULTATION = "consultation", _("Taken on by recording a consultation")
+        MERGED = "merged", _("Counselors of a merged record added")
+
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="assignment_changes",
+        verbose_name=_("client"),
+    )
+    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    # Sorted user ids of the counselors before and after the change.
+    before = models.JSONField(_("before"), default=list, blank=True)
+    after = models.JSONField(_("after"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("counselor assignment change")
+        verbose_name_plural = _("counselor assignment changes")
+        ordering = ["changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices(
+                    "kind", ["assigned", "taken_on", "registered", "consultation", "merged"]
+                ),
+                name="cases_clientassignmentchange_kind_valid",
+            ),
+        ]
+        indexes = [
+            # The client's admin page lists her changes in order.
+            models.Index(fields=["client", "changed_at"], name="cases_assignchange_client_idx")
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="cases_clientassignmentchange_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({timezone.localtime(self.changed_at):%Y-%m-%d %H:%M})"

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-# Counselors often note a call-back a few minutes after its time; older than this is a mistake.
-PAST_GRACE = datetime.timedelta(minutes=10)
+from .services import due_at_check
+
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
@@ -32,10 +29,11 @@ class DueAtField(forms.DateTimeField):
 
     def validate(self, value):
         super().validate(value)
-        if value is not None and value < timezone.now() - PAST_GRACE:
-            raise forms.ValidationError(
-                _("The due time is in the past. Choose a time from now on."), code="past"
-            )
+        if value is not None:
+            try:
+                due_at_check(value)  # the services' rule: not in the past, a sane range
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["due_at"]) from None
 
 
 class FollowUpForm(forms.Form):

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import in_choices, in_range, pair
+
 
 @pghistory.track()
 class FollowUp(models.Model):
@@ -105,6 +107,30 @@ class FollowUp(models.Model):
                 name="followups_followup_cancelled_has_time",
             ),
             models.CheckConstraint(condition=~Q(what=""), name="followups_followup_what_set"),
+            models.CheckConstraint(
+                condition=in_choices("state", ["pending", "notified", "done", "cancelled"]),
+                name="followups_followup_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=pair("done_at", "done_by"), name="followups_followup_done_pair"
+            ),
+            models.CheckConstraint(
+                condition=pair("cancelled_at", "cancelled_by"),
+                name="followups_followup_cancelled_pair",
+            ),
+            # Done and cancelled are final: their times belong to those states only.
+            models.CheckConstraint(
+                condition=Q(state="done") | Q(done_at__isnull=True),
+                name="followups_followup_done_only_when_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="cancelled")
+                | (Q(cancelled_at__isnull=True) & Q(cancel_reason="")),
+                name="followups_followup_cancelled_only_when_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=in_range("due_at"), name="followups_followup_due_in_range"
+            ),
         ]
         indexes = [
             # The reminder sweep: due rows still pending.

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import in_choices
+
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
@@ -62,6 +64,31 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(email_state="sent", emailed_at__isnull=False) | ~Q(email_state="sent"),
                 name="notifications_notification_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=in_choices(
+                    "email_state", ["none", "pending", "sending", "sent", "failed"]
+                ),
+                name="notifications_notification_email_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices(
+                    "kind",
+                    [
+                        "followup_due",
+                        "followup_overdue",
+                        "closure_requested",
+                        "closure_decided",
+                        "digest",
+                        "other",
+                    ],
+                ),
+                name="notifications_notification_kind_valid",
+            ),
+            # A claimed e-mail is one being sent (the retry sweep frees stale claims).
+            models.CheckConstraint(
+                condition=~Q(email_state="sending") | Q(email_claimed_at__isnull=False),
+                name="notifications_notification_sending_has_claim",
             ),
         ]
         indexes = [

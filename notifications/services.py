@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 
 from . import tasks
-from .models import Notification
+from .models import DigestRun, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,22 @@ def is_internal_path(url: str) -> bool:
         and "\\" not in url
         and not any(ch in url for ch in "\r\n\t")
     )
+
+
+@transaction.atomic
+def digest_run_claim(*, user: User, date: datetime.date, item_count: int) -> bool:
+    """Record that `user`'s morning digest for `date` is being sent; False when a run already
+    did. The unique (user, date) row is the once-a-day guarantee, not a prior read."""
+    try:
+        # A savepoint keeps the caller's transaction (the digest sweep) usable on a conflict.
+        with transaction.atomic():
+            DigestRun.objects.create(user=user, date=date, item_count=item_count)
+    except IntegrityError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        if getattr(diag, "constraint_name", "") != "notifications_digestrun_once_a_day":
+            raise
+        return False
+    return True
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import validate_schedule_date
+
 from .models import Channel, OpeningException
 
 
@@ -13,7 +15,11 @@ class OpeningExceptionForm(forms.Form):
         label=_("Kind"), choices=OpeningException.Kind.choices, widget=forms.RadioSelect
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.LINE)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_schedule_date],
+    )
     start_time = forms.TimeField(
         label=_("Opens at"),
         required=False,

@@ -16,6 +16,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import (
+    in_choices,
+    in_date_range,
+    in_range,
+    validate_schedule_date,
+)
+
+# Channel's codes, for the constraints (a model's Meta cannot see the choices).
+CHANNELS = ("line", "legal", "health")
+
 
 class Channel(models.TextChoices):
     LINE = "line", _("LINE consultation")  # LINE相談
@@ -51,8 +61,10 @@ class OpeningRule(models.Model):
     # Wall-clock times in Asia/Tokyo; a window never crosses midnight.
     start_time = models.TimeField(_("opens at"))
     end_time = models.TimeField(_("closes at"))
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), validators=[validate_schedule_date])
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, validators=[validate_schedule_date]
+    )
 
     class Meta:
         verbose_name = _("weekly opening")
@@ -73,6 +85,14 @@ class OpeningRule(models.Model):
                 condition=Q(weekday__gte=0, weekday__lte=6),
                 name="openings_openingrule_weekday",
                 violation_error_message=_("Choose a day of the week."),
+            ),
+            models.CheckConstraint(
+                condition=in_choices("channel", CHANNELS), name="openings_openingrule_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_date_range("valid_from") & in_date_range("valid_until", nullable=True),
+                name="openings_openingrule_dates_in_range",
+                violation_error_message=_("Enter dates between 2000 and 2099."),
             ),
         ]
 
@@ -95,7 +115,7 @@ class OpeningException(models.Model):
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.LINE
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_schedule_date])
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # An extra opening needs its hours; a closure closes the whole day.
     start_time = models.TimeField(_("opens at"), null=True, blank=True)
@@ -132,6 +152,25 @@ class OpeningException(models.Model):
                 violation_error_message=_(
                     "An extra opening starting at this time already exists on this date."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=in_choices("kind", ["closure", "extra"]),
+                name="openings_openingexception_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("channel", CHANNELS),
+                name="openings_openingexception_channel_valid",
+            ),
+            # A closure closes the whole day: it has no hours of its own.
+            models.CheckConstraint(
+                condition=~Q(kind="closure") | Q(start_time__isnull=True, end_time__isnull=True),
+                name="openings_openingexception_closure_has_no_hours",
+                violation_error_message=_("A closure closes the whole day; leave the times empty."),
+            ),
+            models.CheckConstraint(
+                condition=in_date_range("date"),
+                name="openings_openingexception_date_in_range",
+                violation_error_message=_("Enter a date between 2000 and 2099."),
             ),
         ]
 
@@ -179,6 +218,12 @@ class Opening(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),
                 name="openings_opening_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("channel", CHANNELS), name="openings_opening_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_range("starts_at"), name="openings_opening_starts_in_range"
             ),
         ]
         # "The window containing this instant" and range scans for the calendar.

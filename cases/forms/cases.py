@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.selectors import users_with_roles
+from core.bounds import NOTE_MAX, REASON_MAX, validate_schedule_date
 from core.roles import Role
 
 from ..models import Case, RiskFlag, SupportGoal
@@ -78,18 +79,25 @@ class CaseStatusForm(_PageForm):
         choices=[c for c in Case.Status.choices if c[0] != Case.Status.CLOSED],
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class CaseNoteForm(_PageForm):
     id_prefix = "note"
-    body = forms.CharField(label=_("Case note"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("Case note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class CaseNoteCorrectForm(_PageForm):
     id_prefix = "correct"
-    body = forms.CharField(label=_("Corrected note"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("Corrected note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class SupportGoalForm(_PageForm):
@@ -103,7 +111,10 @@ class SupportActionForm(_PageForm):
     # Anyone on the staff may own an action.
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=users_with_roles(*Role.values))
     due_on = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_schedule_date],
     )
     goal = forms.ModelChoiceField(
         label=_("Goal"), queryset=SupportGoal.objects.none(), required=False
@@ -126,6 +137,7 @@ class ClosureRequestForm(_PageForm):
     note = forms.CharField(
         label=_("Note for the supervisor"),
         required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -139,7 +151,10 @@ class ClosureDecisionForm(_PageForm):
         choices=[(APPROVE, _("Approve closing")), (DECLINE, _("Decline"))],
     )
     note = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self) -> dict:
@@ -152,5 +167,7 @@ class ClosureDecisionForm(_PageForm):
 class CaseReopenForm(_PageForm):
     id_prefix = "reopen"
     note = forms.CharField(
-        label=_("Why is the case reopened?"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Why is the case reopened?"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

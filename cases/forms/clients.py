@@ -14,9 +14,17 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from accounts.selectors import users_with_roles
+from core.bounds import (
+    NOTE_MAX,
+    REASON_MAX,
+    validate_fact_date,
+    validate_fact_datetime,
+    validate_schedule_datetime,
+)
 from core.roles import Role
 
 from ..models import Case, Client, Consultation, RiskFlag
+from ..services.clients import phone_clean
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -89,6 +97,7 @@ class ClientProfileForm(BootstrapFormMixin, forms.Form):
         Client, "nickname", help_text=_("The name she uses with us; not her real name.")
     )
     line_user_id = _model_field(Client, "line_user_id", required=False)
+    # The text as typed, hyphens and all; clean_phone() keeps the digits (at most the column's).
     phone = forms.CharField(
         label=_("phone"),
         max_length=30,
@@ -102,7 +111,9 @@ class ClientProfileForm(BootstrapFormMixin, forms.Form):
     household = _model_field(Client, "household")
     heard_from = _model_field(Client, "heard_from", required=False)
     consent_scope = _model_field(Client, "consent_scope")
-    consent_given_on = _model_field(Client, "consent_given_on", widget=DATE_WIDGET)
+    consent_given_on = _model_field(
+        Client, "consent_given_on", widget=DATE_WIDGET, validators=[validate_fact_date]
+    )
     consent_method = _model_field(Client, "consent_method", required=False)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -110,9 +121,17 @@ class ClientProfileForm(BootstrapFormMixin, forms.Form):
         self.fields["line_user_id"].widget.attrs["autocomplete"] = "off"
         self.fields["nickname"].widget.attrs["autocomplete"] = "off"
 
+    def clean_phone(self) -> str:
+        try:
+            return phone_clean(self.cleaned_data.get("phone"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["phone"]) from None
+
 
 class ClientEditForm(ClientProfileForm):
-    first_contact_at = _model_field(Client, "first_contact_at", widget=DATETIME_WIDGET)
+    first_contact_at = _model_field(
+        Client, "first_contact_at", widget=DATETIME_WIDGET, validators=[validate_fact_datetime]
+    )
 
     @staticmethod
     def initial_for(client: Client) -> dict:
@@ -121,8 +140,12 @@ class ClientEditForm(ClientProfileForm):
 
 class ConsultationForm(BootstrapFormMixin, forms.Form):
     kind = _model_field(Consultation, "kind", label=_("how she consulted"))
-    started_at = forms.DateTimeField(label=_("start"), widget=DATETIME_WIDGET)
-    ended_at = forms.DateTimeField(label=_("end"), widget=DATETIME_WIDGET)
+    started_at = forms.DateTimeField(
+        label=_("start"), widget=DATETIME_WIDGET, validators=[validate_fact_datetime]
+    )
+    ended_at = forms.DateTimeField(
+        label=_("end"), widget=DATETIME_WIDGET, validators=[validate_fact_datetime]
+    )
     main_concern = forms.ChoiceField(
         label=_("main concern"),
         choices=[("", _("Choose…")), *Consultation.MainConcern.choices],
@@ -141,10 +164,16 @@ class ConsultationForm(BootstrapFormMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     summary = forms.CharField(
-        label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("summary"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     notes = forms.CharField(
-        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("notes"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     outcomes = forms.MultipleChoiceField(
         label=_("outcome"),
@@ -236,7 +265,12 @@ class IntakeForm(ConsultationForm, ClientProfileForm):
 class RiskFlagForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("risk"), choices=RiskFlag.Kind.choices)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
-    expires_at = forms.DateTimeField(label=_("expires at"), required=False, widget=DATETIME_WIDGET)
+    expires_at = forms.DateTimeField(
+        label=_("expires at"),
+        required=False,
+        widget=DATETIME_WIDGET,
+        validators=[validate_schedule_datetime],
+    )
 
 
 class CounselorsForm(BootstrapFormMixin, forms.Form):
@@ -251,5 +285,8 @@ class CounselorsForm(BootstrapFormMixin, forms.Form):
 class MergeForm(BootstrapFormMixin, forms.Form):
     merged = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(
-        label=_("Reason for merging"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for merging"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import is_caseworker
 from accounts.selectors import supervisors_to_notify
+from core.bounds import NOTE_MAX, REASON_MAX, check_bounds
 from notifications.models import Notification
 from notifications.services import notification_send
 
@@ -74,6 +75,13 @@ def _refuse_if_closed(case: Case) -> None:
         )
 
 
+def _note_bound(note: str, field: str = "note", *, limit: int = NOTE_MAX) -> str:
+    """The note stripped, refused when longer than `limit` (a reason is shorter than a note)."""
+    note = (note or "").strip()
+    check_bounds(texts={field: (note, limit)})
+    return note
+
+
 def _counselor_ids(users: Iterable[User]) -> list[int]:
     return sorted({u.pk for u in users})
 
@@ -120,6 +128,11 @@ def case_open(
     title: str = "",
 ) -> Case:
     """Open a case when a consultation shows she needs continued accompaniment (伴走支援)."""
+    title = (title or "").strip()
+    check_bounds(texts={"title": (title, Case._meta.get_field("title").max_length)})
+    # A merge folding her into another record meanwhile: read her status under the lock the
+    # merge takes too (NO KEY: inserting her consultations holds KEY SHARE on her row).
+    client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
     if client.status != Client.Status.ACTIVE:
         raise ValidationError(_("Cases can only be opened for active clients."), code="inactive")
     counselors = _validate_counselors(counselors if counselors is not None else [by])
@@ -137,7 +150,7 @@ def case_open(
     case = Case.objects.create(
         client=client,
         opened_from=opened_from,
-        title=title.strip(),
+        title=title,
         opened_by=by,
         status=Case.Status.OPEN,
         priority=priority_for_client(client),
@@ -239,6 +252,7 @@ def case_set_status(*, case: Case, status: str, by: User, note: str = "") -> Cas
             },
             code="invalid_transition",
         )
+    note = _note_bound(note, limit=REASON_MAX)
     before = case.status
     case.status = status
     case.save(update_fields=["status", "updated_at"])
@@ -248,7 +262,7 @@ def case_set_status(*, case: Case, status: str, by: User, note: str = "") -> Cas
         by=by,
         before={"status": before},
         after={"status": status},
-        note=note.strip(),
+        note=note,
     )
     return case
 
@@ -258,10 +272,13 @@ def case_set_status(*, case: Case, status: str, by: User, note: str = "") -> Cas
 
 @transaction.atomic
 def support_goal_add(*, case: Case, text: str, by: User) -> SupportGoal:
+    # A closing approved meanwhile: the caller's copy of the case may still say open.
+    case = _lock_case(case)
     _refuse_if_closed(case)
-    text = text.strip()
+    text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the goal."), code="blank")
+    check_bounds(texts={"text": (text, SupportGoal._meta.get_field("text").max_length)})
     return SupportGoal.objects.create(case=case, text=text, created_by=by)
 
 
@@ -288,12 +305,28 @@ def support_action_add(
     by: User,
     goal: SupportGoal | None = None,
 ) -> SupportAction:
+    # A closing approved meanwhile: the caller's copy of the case may still say open.
+    case = _lock_case(case)
     _refuse_if_closed(case)
-    description = description.strip()
+    description = (description or "").strip()
     if not description:
         raise ValidationError(_("Describe the action."), code="blank")
-    if goal is not None and goal.case_id != case.pk:
-        raise ValidationError(_("That goal belongs to another case."), code="other_case")
+    check_bounds(
+        texts={
+            "description": (description, SupportAction._meta.get_field("description").max_length)
+        },
+        schedules={"due_on": due_on},
+    )
+    if goal is not None:
+        # The goal ticked achieved meanwhile: read it again under its lock.
+        goal = SupportGoal.objects.select_for_update().get(pk=goal.pk)
+        if goal.case_id != case.pk:
+            raise ValidationError(_("That goal belongs to another case."), code="other_case")
+        if goal.achieved_at is not None:
+            raise ValidationError(
+                {"goal": _("That goal is already achieved; choose a goal still open.")},
+                code="goal_achieved",
+            )
     if not owner.is_active:
         raise ValidationError(_("The owner must be an active staff member."), code="inactive")
     return SupportAction.objects.create(
@@ -320,7 +353,7 @@ def support_action_complete(*, action: SupportAction, by: User) -> SupportAction
 @transaction.atomic
 def case_note_add(*, case: Case, body: str, by: User) -> CaseNote:
     """A new note. Notes are append-only (a database trigger refuses UPDATE and DELETE)."""
-    body = body.strip()
+    body = _note_bound(body, "body")
     if not body:
         raise ValidationError(_("Write the note."), code="blank")
     return CaseNote.objects.create(case=case, author=by, body=body)
@@ -329,7 +362,7 @@ def case_note_add(*, case: Case, body: str, by: User) -> CaseNote:
 @transaction.atomic
 def case_note_correct(*, note: CaseNote, body: str, by: User) -> CaseNote:
     """Correct a note by adding a new one that points at it; the original stays as written."""
-    body = body.strip()
+    body = _note_bound(body, "body")
     if not body:
         raise ValidationError(_("Write the corrected note."), code="blank")
     if body == note.body:
@@ -344,6 +377,7 @@ def case_note_correct(*, note: CaseNote, body: str, by: User) -> CaseNote:
 def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> CaseClosureRequest:
     if reason not in Case.CloseReason.values:
         raise ValidationError(_("Choose a reason for closing."), code="reason")
+    note = _note_bound(note)
     # Two counselors requesting at once: one request is pending, the other is told so.
     case = _lock_case(case)
     _refuse_if_closed(case)
@@ -356,7 +390,7 @@ def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> Cas
         # The savepoint keeps the transaction usable if the one-pending constraint fires.
         with transaction.atomic():
             request = CaseClosureRequest.objects.create(
-                case=case, reason=reason, note=note.strip(), requested_by=by
+                case=case, reason=reason, note=note, requested_by=by
             )
     except IntegrityError:
         raise ValidationError(
@@ -392,6 +426,10 @@ def _decide(
     """Record a supervisor's decision on a pending request; returns both rows, locked."""
     if not by.is_supervisor:
         raise PermissionDenied(_("Only a supervisor can decide on closing a case."))
+    note = _note_bound(note, limit=REASON_MAX)
+    if state == CaseClosureRequest.State.REJECTED and not note:
+        # The counselor who asked reads why on the case page.
+        raise ValidationError({"note": _("Say why closing is declined.")}, code="required")
     # Two supervisors deciding the same request at once: lock the case, then the request (the
     # same order everywhere), so the second waits, then sees it decided and is refused.
     case = Case.objects.select_for_update().get(pk=request.case_id)
@@ -401,7 +439,7 @@ def _decide(
     request.state = state
     request.decided_by = by
     request.decided_at = timezone.now()
-    request.decision_note = note.strip()
+    request.decision_note = note
     request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     return case, request
 
@@ -466,6 +504,9 @@ def case_reject_closure(
 def case_reopen(*, case: Case, by: User, note: str) -> Case:
     if not by.is_supervisor:
         raise PermissionDenied(_("Only a supervisor can reopen a case."))
+    note = _note_bound(note, limit=REASON_MAX)
+    if not note:
+        raise ValidationError({"note": _("Say why the case is reopened.")}, code="required")
     # Two supervisors reopening at once: the second sees an open case and is refused.
     case = _lock_case(case)
     if case.status != Case.Status.CLOSED:
@@ -481,6 +522,6 @@ def case_reopen(*, case: Case, by: User, note: str) -> Case:
         by=by,
         before=before,
         after={"status": case.status},
-        note=note.strip(),
+        note=note,
     )
     return case

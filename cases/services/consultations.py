@@ -13,12 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.bounds import NOTE_MAX, check_bounds
 from openings.models import Channel, Opening
 from openings.selectors import opening_at
 from openings.services import openings_materialize
 
-from ..models import Case, Client, Consultation
-from .clients import client_create, client_last_contact_refresh, counselors_only
+from ..models import Case, Client, ClientAssignmentChange, Consultation
+from .clients import (
+    client_counselors_add,
+    client_create,
+    client_last_contact_refresh,
+    counselors_only,
+)
 
 # Consultation kinds held in opening windows (開設日), and the window's channel.
 OPENING_CHANNEL = {
@@ -61,6 +67,13 @@ def opening_for(*, kind: str, started_at: datetime.datetime) -> Opening | None:
 
 def _validate(consultation: Consultation, counselors: list[User]) -> None:
     """The rules a consultation about to be saved must meet (new or corrected alike)."""
+    check_bounds(
+        datetimes={"started_at": consultation.started_at, "ended_at": consultation.ended_at},
+        texts={
+            "summary": (consultation.summary, NOTE_MAX),
+            "notes": (consultation.notes, NOTE_MAX),
+        },
+    )
     errors: dict[str, str] = {}
     if consultation.kind not in Consultation.Kind.values:
         errors["kind"] = _("Choose how she consulted.")
@@ -126,8 +139,10 @@ def consultation_record(
         # Two counselors recording for the same queued client at once: only one takes her.
         # (NO KEY: the other's consultation insert holds KEY SHARE on her row.)
         locked = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
-        if not locked.counselors.exists():
-            locked.counselors.add(by)  # she leaves the intake queue
+        if not locked.counselors.exists():  # she leaves the intake queue
+            client_counselors_add(
+                client=locked, user=by, kind=ClientAssignmentChange.Kind.CONSULTATION, by=by
+            )
     return consultation
 
 

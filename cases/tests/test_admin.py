@@ -118,7 +118,11 @@ def test_the_risk_filter_finds_clients_with_a_high_risk_in_force(client, supervi
     RiskFlag.objects.create(client=high, kind=RiskFlag.Kind.SUICIDAL, set_by=counselor)
     cleared = ClientFactory(nickname="きえた")
     RiskFlag.objects.create(
-        client=cleared, kind=RiskFlag.Kind.SUICIDAL, set_by=counselor, cleared_at=timezone.now()
+        client=cleared,
+        kind=RiskFlag.Kind.SUICIDAL,
+        set_by=counselor,
+        cleared_at=timezone.now(),
+        cleared_by=counselor,
     )
     low = ClientFactory(nickname="ひくい")
     RiskFlag.objects.create(client=low, kind=RiskFlag.Kind.MINOR, set_by=counselor)

@@ -58,7 +58,7 @@ def test_mine_lists_my_open_followups_overdue_first(client, counselor, client_of
         due_at=now - datetime.timedelta(hours=1),
     )
     done = FollowUpFactory(client=client_of, assignee=counselor, what="done-one")
-    FollowUp.objects.filter(pk=done.pk).update(state="done", done_at=now)
+    FollowUp.objects.filter(pk=done.pk).update(state="done", done_at=now, done_by=counselor)
     FollowUpFactory(client=client_of, assignee=colleague, what="someone-else")
 
     client.force_login(counselor)
