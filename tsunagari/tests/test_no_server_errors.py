@@ -1,188 +1,281 @@
-"""Bad input never gets a 500: every URL of the app, as every persona, with real ids, ids that
-do not exist, garbage query strings and empty or garbage POST bodies."""
+"""Bad input never gets a 500, and a refused submission writes nothing.
+
+Every URL pattern (every app's and the admin's, found in the resolver) is visited as every
+persona and anonymously, with real objects of one shared world and with ids that do not exist.
+Every form on every page is submitted with valid-looking values, then with one field at a time
+made hostile; every page's query parameters are given hostile values. How: `walk.py`.
+"""
 
 from __future__ import annotations
 
 import datetime
+import functools
+import itertools
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.test import Client as HttpClient
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
-from cases.models import CaseClosureRequest, CaseNote, RiskFlag, SupportAction, SupportGoal
+from accounts.models import User
+from audit.models import AccessLog
+from cases.models import Case, Client, Consultation
+from cases.services import cases as case_services
+from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
-from followups.models import FollowUp
-from notifications.models import Notification
-from openings.models import OpeningException
+from followups.services import followup_create
+from notifications.models import DigestRun, Notification
+from notifications.services import notification_send
+from openings.models import Channel, OpeningException
+from openings.services import opening_exception_create, opening_rule_create
+
+from .walk import (
+    MISSING_ID,
+    Pattern,
+    Persona,
+    Walk,
+    coherent,
+    fill_route,
+    kwarg_model,
+    url_patterns,
+)
 
 pytestmark = pytest.mark.django_db
 
-# Ending the session or switching language would change the persona mid-walk.
-SKIPPED = {"accounts:logout", "set_language", "healthz"}
-
-GARBAGE_QUERY = {
-    "q": "\x00ゆき' OR 1=1 --",
-    "page": "-1",
-    "month": "2022-13",
-    "channel": "fax",
-    "client": "abc",
-    "case": "\x00",
-    "consultation": "9" * 30,
-    "status": "zzz",
-    "priority": "high;drop",
-    "tab": "queue",
-    "kind": "<script>",
-    "ward": "999999",
-    "risk": "maybe",
-    "next": "https://evil.example/",
-}
-GARBAGE_POST = {
-    "body": "\x00",
-    "reason": "nope",
-    "status": "closed",
-    "due_at": "2022-02-30T25:61",
-    "counselors": ["abc", "-1"],
-    "kind": "nope",
-    "decision": "maybe",
-    "date": "yesterday",
-    "nickname": "",
-    "merged": "abc",
-    "what": "x" * 1000,
-    "next": "//evil.example/",
+SKIPPED = {
+    # Ending the session or switching language would change the persona mid-walk.
+    "accounts:logout",
+    "admin:logout",
+    "set_language",
+    # Talks to Redis and the database only; tsunagari/tests/test_healthz.py covers it.
+    "healthz",
 }
 
+# Django's own keywords that name no model of ours. `url` is the admin's catch-all.
+PLAIN_KWARGS = {"url": ["cases/client", "nowhere/"]}
+# The admin's "view on site" takes a content type and an object of it.
+VIEW_ON_SITE = "admin:view_on_site"
 
-def _patterns(resolvers, prefix="", namespace=None):
-    for entry in resolvers:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue
-            yield from _patterns(
-                entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace
-            )
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield name, prefix + str(entry.pattern)
+World = dict[type[models.Model], list[models.Model]]
 
 
 @pytest.fixture
-def world(counselor, supervisor):
-    her = ClientFactory(nickname="ゆき", counselors=[counselor])
+def world(counselor, colleague, supervisor, expert) -> World:
+    """One of every record, made the way the application makes them where practical."""
+    today = timezone.localdate()
+    now = timezone.now()
+    her = ClientFactory(nickname="ゆき", phone="0612345678", counselors=[counselor])
     consultation = ConsultationFactory(client=her, recorded_by=counselor)
     case = CaseFactory(client=her, counselors=[counselor], opened_by=counselor)
-    now = timezone.now()
-    return {
-        "client": her,
-        "consultation": consultation,
-        "case": case,
-        "flag": RiskFlag.objects.create(client=her, kind=RiskFlag.Kind.MINOR, set_by=counselor),
-        "note": CaseNote.objects.create(case=case, author=counselor, body="記録"),
-        "goal": SupportGoal.objects.create(case=case, text="住まい", created_by=counselor),
-        "action": SupportAction.objects.create(
-            case=case, description="同行", owner=counselor, created_by=counselor
+    flag = client_services.risk_flag_set(client=her, kind="minor", by=counselor, note="要注意")
+    note = case_services.case_note_add(case=case, body="記録", by=counselor)
+    goal = case_services.support_goal_add(case=case, text="住まい", by=counselor)
+    action = case_services.support_action_add(
+        case=case, description="同行", owner=counselor, due_on=None, by=counselor, goal=goal
+    )
+    followup = followup_create(
+        client=her,
+        case=case,
+        consultation=consultation,
+        what="電話",
+        due_at=now + datetime.timedelta(hours=1),
+        assignee=counselor,
+        by=counselor,
+    )
+    # A second client with a case awaiting a supervisor's decision on closing.
+    mika = ClientFactory(nickname="みか", counselors=[counselor])
+    closing_case = CaseFactory(client=mika, counselors=[counselor], opened_by=counselor)
+    closure = case_services.case_request_closure(
+        case=closing_case, reason="resolved", note="解決", by=counselor
+    )
+    # A third with a closed case (its page offers reopening).
+    rin = ClientFactory(nickname="りん", counselors=[counselor])
+    closed_case = CaseFactory(client=rin, counselors=[counselor], opened_by=counselor)
+    case_services.case_approve_closure(
+        request=case_services.case_request_closure(
+            case=closed_case, reason="moved", note="", by=counselor
         ),
-        "request": CaseClosureRequest.objects.create(
-            case=case, reason="resolved", requested_by=counselor
-        ),
-        "followup": FollowUp.objects.create(
-            client=her,
-            case=case,
-            what="電話",
-            due_at=now + datetime.timedelta(hours=1),
-            assignee=counselor,
-            created_by=counselor,
-        ),
-        "notification": Notification.objects.create(
-            user=counselor, kind="other", title="t", dedupe_key="k"
-        ),
-        "exception": OpeningException.objects.create(
-            date=datetime.date(2030, 1, 1), kind=OpeningException.Kind.CLOSURE
-        ),
+        by=supervisor,
+    )
+    # Nobody's yet: the intake queue. And a duplicate record merged into her.
+    queued = ClientFactory(nickname="あおい")
+    ConsultationFactory(client=queued, recorded_by=colleague)
+    duplicate = ClientFactory(nickname="ゆき（重複）", counselors=[counselor])
+    merge = client_services.client_merge(kept=her, merged=duplicate, by=supervisor)
+    notification = notification_send(
+        user=counselor, kind=Notification.Kind.OTHER, title="お知らせ", url="/", dedupe_key="walk"
+    )
+    rule = opening_rule_create(
+        channel=Channel.LINE,
+        weekday=today.weekday(),
+        start_time=datetime.time(14),
+        end_time=datetime.time(20),
+        valid_from=today,
+        by=supervisor,
+    )
+    exception = opening_exception_create(
+        channel=Channel.LINE,
+        date=today + datetime.timedelta(days=30),
+        kind=OpeningException.Kind.CLOSURE,
+        by=supervisor,
+    )
+    AccessLog.objects.create(
+        user=supervisor, action="view", object_type="cases.client", object_id=str(her.pk)
+    )
+    DigestRun.objects.create(user=counselor, date=today, item_count=1)
+    interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    CrontabSchedule.objects.create(minute="15", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude=34.69, longitude=135.50)
+    ClockedSchedule.objects.create(clocked_time=now + datetime.timedelta(days=1))
+    PeriodicTask.objects.create(name="walk", task="followups.tasks.sweep_due", interval=interval)
+    objects: World = {
+        Client: [her, queued, rin],
+        Case: [case, closing_case, closed_case],
+        User: [counselor, expert],
     }
+    for record in [consultation, flag, note, goal, action, followup, closure, merge]:
+        objects.setdefault(type(record), []).append(record)
+    for record in [notification, rule, exception]:
+        objects.setdefault(type(record), []).append(record)
+    return objects
 
 
-def _object_for(route: str, kwarg: str, world: dict):
-    if kwarg != "pk":
-        return world[
-            {
-                "flag_pk": "flag",
-                "note_pk": "note",
-                "goal_pk": "goal",
-                "action_pk": "action",
-                "request_pk": "request",
-            }[kwarg]
-        ]
-    for start, key in [
-        ("cases/clients/", "client"),
-        ("cases/consultations/", "consultation"),
-        ("followups/", "followup"),
-        ("notifications/", "notification"),
-        ("openings/exceptions/", "exception"),
-        ("cases/", "case"),
-    ]:
-        if route.startswith(start):
-            return world[key]
-    raise AssertionError(f"no object for {route} {kwarg}")
+def _objects_of(world: World, model: type[models.Model]) -> list[models.Model]:
+    if model in world:
+        return world[model]
+    first = model._default_manager.order_by("pk").first()
+    return [first] if first is not None else []
 
 
-def _urls(world: dict) -> list[str]:
-    urls = []
-    for name, route in _patterns(get_resolver().url_patterns):
-        if name in SKIPPED:
-            continue
-        kwargs = [part.split(":")[1].split(">")[0] for part in route.split("<")[1:]]
-        real, missing = "/" + route, "/" + route
-        for kwarg in kwargs:
-            placeholder = f"<int:{kwarg}>"
-            real = real.replace(placeholder, str(_object_for(route, kwarg, world).pk))
-            missing = missing.replace(placeholder, "987654")
-        urls.append(real)
-        if kwargs:
-            urls.append(missing)
-    return urls
+def _urls_of(pattern: Pattern, world: World) -> tuple[list[str], list[str], str | None]:
+    """(URLs with real objects, URLs with ids that do not exist, why it cannot be built)."""
+    if not pattern.kwargs:
+        return [fill_route(pattern.route, {})], [], None
+    if pattern.name == VIEW_ON_SITE:
+        her = world[Client][0]
+        content_type = ContentType.objects.get_for_model(Client).pk
+        real = {"content_type_id": content_type, "object_id": her.pk}
+        missing = {"content_type_id": content_type, "object_id": MISSING_ID}
+        return [fill_route(pattern.route, real)], [fill_route(pattern.route, missing)], None
+    choices: dict[str, list[object]] = {}
+    for kwarg in pattern.kwargs:
+        if kwarg == "app_label":
+            from django.contrib import admin
+
+            choices[kwarg] = sorted({m._meta.app_label for m in admin.site._registry})
+        elif kwarg in PLAIN_KWARGS:
+            choices[kwarg] = PLAIN_KWARGS[kwarg]
+        else:
+            model = kwarg_model(pattern, kwarg)
+            if model is None:
+                return [], [], f"no model found for <{kwarg}> (name the view's model)"
+            objects = _objects_of(world, model)
+            if not objects:
+                return [], [], f"no {model._meta.label} in the world for <{kwarg}>"
+            choices[kwarg] = objects
+    combos = []
+    for values in itertools.product(*choices.values()):
+        chosen = dict(zip(choices, values, strict=True))
+        records = {k: v for k, v in chosen.items() if isinstance(v, models.Model)}
+        if coherent(records):
+            combos.append({k: getattr(v, "pk", v) for k, v in chosen.items()})
+    if not combos:
+        return [], [], "no coherent set of world objects for " + ", ".join(pattern.kwargs)
+    missing = {
+        k: (MISSING_ID if isinstance(v[0], models.Model) else "nosuch") for k, v in choices.items()
+    }
+    real = [fill_route(pattern.route, combo) for combo in combos[:3]]
+    return real, [fill_route(pattern.route, missing)], None
 
 
-def test_no_page_or_action_answers_500_to_anyone(
-    world, counselor, colleague, coordinator, supervisor, expert, outsider
+def test_no_page_or_form_answers_500_or_writes_when_it_refuses(
+    world, counselor, colleague, coordinator, supervisor, expert, outsider, password, capsys
 ):
-    urls = _urls(world)
-    assert len(urls) > 40
-    failures = []
+    patterns = [p for p in url_patterns() if p.name not in SKIPPED]
+    assert len(patterns) > 100, "the admin's and every app's patterns are walked"
+    unbuildable, urls = [], []
+    for pattern in patterns:
+        real, missing, problem = _urls_of(pattern, world)
+        if problem:
+            unbuildable.append(f"{pattern.name} ({pattern.route}): {problem}")
+        urls += [(url, True) for url in real] + [(url, False) for url in missing]
+
+    walk = Walk(patterns={p.name: p for p in patterns}, skipped=SKIPPED)
     for user in [counselor, colleague, coordinator, supervisor, expert, outsider, None]:
         http = HttpClient(raise_request_exception=False)
+        relogin = None
         if user is not None:
-            http.force_login(user)
-        for url in urls:
-            for method, kwargs in [
-                ("get", {}),
-                ("get", {"data": GARBAGE_QUERY}),
-                ("post", {}),
-                ("post", {"data": GARBAGE_POST}),
-            ]:
-                response = getattr(http, method)(url, **kwargs)
-                if response.status_code >= 500:
-                    failures.append(f"{user} {method.upper()} {url} {kwargs and 'garbage'}")
-    assert failures == []
+            relogin = functools.partial(http.force_login, user)
+            relogin()
+        roles = sorted(user.groups.values_list("name", flat=True)) if user else []
+        persona = Persona(
+            name=user.username if user else "anonymous",
+            http=http,
+            role=",".join(roles) if user else "anonymous",
+            has_role=bool(roles),
+            login=((user or counselor).username, password),
+            relogin=relogin,
+        )
+        walk.walk_persona(persona, urls)
+
+    # A pattern is reached when some signed-in persona with a role got past the resolver and
+    # the object lookup: anything but 404 and 405 for a URL made of real objects.
+    unreached = [
+        f"{p.name} ({p.route}): only {sorted(walk.reached.get(p.name, set())) or 'nothing'}"
+        for p in patterns
+        if not walk.reached.get(p.name, set()) - {404, 405}
+    ]
+    with capsys.disabled():
+        print(f"\nno-500 walk: {walk.summary()}")
+        if walk.refused_base:
+            print("forms whose valid-looking submission was refused (hostile variants of")
+            print("these only reach the validation):", ", ".join(sorted(walk.refused_base)))
+    problems = walk.report()
+    if unbuildable:
+        problems += "\n\n== patterns without a URL\n  " + "\n  ".join(unbuildable)
+    if unreached:
+        problems += "\n\n== patterns never reached\n  " + "\n  ".join(unreached)
+    assert not problems, problems
 
 
 # Pages that show no personal data, so they write no access-log row: the blank intake form.
-NO_PERSONAL_DATA = {"/cases/intake/new/"}
+NO_PERSONAL_DATA = {"cases:intake_new"}
 
 
 def test_every_page_that_shows_personal_data_writes_an_access_log_row(world, supervisor):
-    from audit.models import AccessLog
-
     http = HttpClient()
     http.force_login(supervisor)
     unlogged = []
-    for url in _urls(world):
-        if not url.startswith(("/cases/", "/followups/", "/notifications/")):
+    for pattern in url_patterns():
+        app = pattern.name.split(":")[0]
+        if app not in {"cases", "followups", "notifications"} or pattern.name in NO_PERSONAL_DATA:
             continue
-        if url in NO_PERSONAL_DATA:
-            continue
-        before = AccessLog.objects.count()
-        response = http.get(url)
-        if response.status_code == 200 and AccessLog.objects.count() == before:
-            unlogged.append(url)
+        for url in _urls_of(pattern, world)[0]:
+            before = AccessLog.objects.count()
+            response = http.get(url)
+            if response.status_code == 200 and AccessLog.objects.count() == before:
+                unlogged.append(url)
     assert unlogged == []
+
+
+def test_a_nul_byte_still_gets_a_400_not_a_500(client, counselor):
+    # The walk sends no NUL bytes: the middleware refuses them before any view runs.
+    client.force_login(counselor)
+    assert client.get("/cases/", {"q": "\x00"}).status_code == 400
+    assert client.post("/cases/intake/new/", {"nickname": "\x00"}).status_code == 400
+
+
+def test_the_world_holds_one_of_every_model_the_admin_shows(world):
+    from django.contrib import admin
+
+    empty = [m._meta.label for m in admin.site._registry if not _objects_of(world, m)]
+    assert empty == []
+    assert Consultation.objects.exists() and Case.objects.filter(status="closed").exists()
