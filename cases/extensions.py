@@ -135,5 +135,6 @@ registry.grant_models(
         "casenote": ("view",),
         "caseevent": ("view",),
         "clientmerge": ("view",),
+        "clientassignmentchange": ("view",),
     },
 )

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, transaction
 from django.db.models import Field
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -28,19 +28,9 @@ from . import registry
 HISTORY_LIMIT = 50
 
 
-class SupervisorAdmin(admin.ModelAdmin):
-    """Supervisors see everything (as in the app); nothing is added or deleted here.
-
-    `editable` lists the only fields a supervisor may change; every other field is read-only.
-    """
-
-    editable: tuple[str, ...] = ()
-    show_full_result_count = False  # one COUNT(*) less on large tables
-    # Its changelist, change and history pages write the access log (`tsunagari.admin`).
-    shows_personal_data = True
-
-    # Module and view permission are Django's: the model permissions the role's group is
-    # granted (`core.registry.role_grants`). The site itself admits by `core.authz`.
+class GuardedChangelist:
+    """For every ModelAdmin of ours, whatever its base: bad filter values and bad selections
+    on a changelist answer a message, never a server error."""
 
     def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
         """A filter value out of range (`?at__year=99999999999999999999`, `?id=1e99`) answers
@@ -55,6 +45,32 @@ class SupervisorAdmin(admin.ModelAdmin):
                 return super().get_changelist_instance(request)
         except (OverflowError, ValueError, DataError) as exc:
             raise IncorrectLookupParameters(exc) from exc
+
+    def response_action(self, request: HttpRequest, queryset):
+        # An action's `_selected_action` ids come from the form and may be anything.
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except (ValueError, ValidationError):
+            self.message_user(
+                request, gettext("The selected items are not valid."), messages.WARNING
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class SupervisorAdmin(GuardedChangelist, admin.ModelAdmin):
+    """Supervisors see everything (as in the app); nothing is added or deleted here.
+
+    `editable` lists the only fields a supervisor may change; every other field is read-only.
+    """
+
+    editable: tuple[str, ...] = ()
+    show_full_result_count = False  # one COUNT(*) less on large tables
+    # Its changelist, change and history pages write the access log (`tsunagari.admin`).
+    shows_personal_data = True
+
+    # Module and view permission are Django's: the model permissions the role's group is
+    # granted (`core.registry.role_grants`). The site itself admits by `core.authz`.
 
     def get_list_filter(self, request: HttpRequest):
         # Filters other apps add to this model's changelist (core.registry.admin_filters).

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import GuardedChangelist
+
 from .models import DigestRun, Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(GuardedChangelist, admin.ModelAdmin):
     """Read-only: for spotting failed e-mails. Titles may name a client, so they are not listed."""
 
     list_display = ["id", "user", "kind", "created_at", "read_at", "email_state", "email_attempts"]
@@ -21,7 +23,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestRun)
-class DigestRunAdmin(admin.ModelAdmin):
+class DigestRunAdmin(GuardedChangelist, admin.ModelAdmin):
     list_display = ["date", "user", "item_count", "sent_at"]
     list_select_related = ["user"]
     date_hierarchy = "date"

@@ -1,4 +1,5 @@
-"""Admin for opening rules and exceptions (supervisors only, like the whole admin site).
+"""Admin for opening rules and exceptions. The site admits supervisors only (`core.authz`);
+each model here is then allowed by the Django model permissions of the role's group.
 
 Saves and deletes go through `openings.services`, so every change re-materialises the
 Opening rows it affects. Openings themselves are derived data: read-only here.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from core.admin import GuardedChangelist
 
 from .models import Opening, OpeningException, OpeningRule
 from .services import (
@@ -23,27 +26,8 @@ from .services import (
 )
 
 
-class _SupervisorOnly:
-    """The admin site already admits supervisors only; opening hours are theirs to edit."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_supervisor
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_supervisor
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_supervisor
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_supervisor
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_supervisor
-
-
 @admin.register(OpeningRule)
-class OpeningRuleAdmin(_SupervisorOnly, admin.ModelAdmin):
+class OpeningRuleAdmin(GuardedChangelist, admin.ModelAdmin):
     list_display = ("weekday", "start_time", "end_time", "channel", "valid_from", "valid_until")
     list_filter = ("channel", "weekday")
 
@@ -64,7 +48,7 @@ class OpeningRuleAdmin(_SupervisorOnly, admin.ModelAdmin):
 
 
 @admin.register(OpeningException)
-class OpeningExceptionAdmin(_SupervisorOnly, admin.ModelAdmin):
+class OpeningExceptionAdmin(GuardedChangelist, admin.ModelAdmin):
     list_display = ("date", "kind", "channel", "start_time", "end_time", "note")
     list_filter = ("kind", "channel")
     date_hierarchy = "date"
@@ -87,7 +71,7 @@ class OpeningExceptionAdmin(_SupervisorOnly, admin.ModelAdmin):
 
 
 @admin.register(Opening)
-class OpeningAdmin(_SupervisorOnly, admin.ModelAdmin):
+class OpeningAdmin(GuardedChangelist, admin.ModelAdmin):
     """Read-only: rows follow the rules and exceptions."""
 
     list_display = ("starts_at", "ends_at", "channel", "rule", "exception")
