@@ -3,7 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role
+from core import authz
 
 
 # Staff names and e-mail addresses are personal data too; passwords are never snapshotted.
@@ -32,28 +32,27 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_username()
 
+    # The role questions are answered by `core.authz` (one definition each: a superuser counts
+    # as a supervisor everywhere); these spell them for code that holds a user.
     @property
     def role_codes(self) -> frozenset[str]:
-        # Cached per instance: navigation and selectors ask several times per request.
-        if not hasattr(self, "_role_codes"):
-            self._role_codes = frozenset(self.groups.values_list("name", flat=True))
-        return self._role_codes
+        return authz.role_codes(self)
 
     def has_role(self, role: str) -> bool:
-        return self.is_active and role in self.role_codes
+        return authz.has_role(self, role)
 
     @property
     def is_counselor(self) -> bool:
-        return self.has_role(Role.COUNSELOR)
+        return authz.is_counselor(self)
 
     @property
     def is_coordinator(self) -> bool:
-        return self.has_role(Role.COORDINATOR)
+        return authz.is_coordinator(self)
 
     @property
     def is_supervisor(self) -> bool:
-        return self.is_active and (self.is_superuser or Role.SUPERVISOR in self.role_codes)
+        return authz.is_supervisor(self)
 
     @property
     def is_expert(self) -> bool:
-        return self.has_role(Role.EXPERT)
+        return authz.is_expert(self)

@@ -12,5 +12,9 @@ class AccessLogAdmin(SupervisorAdmin):
     search_fields = ("object_id", "request_id", "user__username")
     date_hierarchy = "at"
     list_select_related = ("user",)
+    # Filter by action "denied" for the security events (refused attempts on records or pages).
+    # Reading the log itself is not logged: the log names no client, and each look would add
+    # rows to what is being read.
+    shows_personal_data = False
     # Audit rows are evidence: read-only here (SupervisorAdmin adds, changes and deletes
     # nothing), and the database refuses changes anyway.

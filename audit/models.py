@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccessLog(models.Model):
-    """Who looked at which personal data, and when. Append-only: the database refuses
-    UPDATE and DELETE, and the app offers no way to edit a row."""
+    """Who looked at which personal data, and when, and who was refused (action "denied").
+    Append-only: the database refuses UPDATE and DELETE, and the app offers no way to edit a
+    row."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("view")
@@ -15,6 +16,8 @@ class AccessLog(models.Model):
         SEARCH = "search", _("search")
         EXPORT = "export", _("export")
         PRINT = "print", _("print")
+        # A security event: a 404 for a record or page she may not see (what was tried only).
+        DENIED = "denied", _("denied")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -42,7 +45,9 @@ class AccessLog(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(action__in=["view", "list", "search", "export", "print"]),
+                condition=models.Q(
+                    action__in=["view", "list", "search", "export", "print", "denied"]
+                ),
                 name="audit_accesslog_action_valid",
             ),
         ]

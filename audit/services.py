@@ -11,6 +11,12 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _printable(value: object, limit: int) -> str:
+    # An attempted id may be anything a prober typed: keep it short and printable.
+    text = "" if value is None else str(value)
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
+
+
 def access_log_record(
     *,
     request,
@@ -23,8 +29,8 @@ def access_log_record(
     return AccessLog.objects.create(
         user=request.user,
         action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else "",
+        object_type=_printable(object_type, 60),
+        object_id=_printable(object_id, 40),
         ip=client_ip(request),
         request_id=getattr(request, "request_id", ""),
     )

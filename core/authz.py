@@ -4,17 +4,23 @@ Two layers:
 - roles: who holds which role, with one definition each (`is_supervisor` counts superusers,
   everywhere: pages, queries for recipients, the admin);
 - capabilities: named questions (`can(user, "cases.view_client", client)`), registered by the
-  app that owns the records in its `extensions.py` (see `core.registry.Capability`).
+  app that owns the records in its `capabilities.py` (see `core.registry.Capability`).
+  Views, selectors, services, forms, templates (`{% load authz %}{% if user|can:"..." %}`) and
+  the admin site ask these; record-level ones delegate to the app's scoped selectors.
 
-The answer for "not yours" is always 404 (`require`), never 403, so a page or record gives no
-hint that it exists.
+The answer for "not yours" is always 404, never 403, so a page or record gives no hint that it
+exists: `require` and `get_or_deny` raise `Denied`, a 404 that the access log records as a
+security event (`audit.middleware`), so probing shows up. Services raise PermissionDenied for
+their callers, but decide it with `can`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from . import registry
@@ -79,7 +85,30 @@ def can(user: Any, capability: str, obj: Any = None) -> bool:
     return _active(user) and bool(check(user, obj))
 
 
+class Denied(Http404):
+    """A 404 for what the user may not see or do. It carries what was tried (object type and
+    the attempted id, or the capability for a kind of page), never the request's content."""
+
+    def __init__(self, object_type: str | type[models.Model], object_id: object = "") -> None:
+        if isinstance(object_type, type) and issubclass(object_type, models.Model):
+            object_type = object_type._meta.label_lower
+        self.object_type: str = str(object_type)
+        self.object_id: str = "" if object_id is None else str(object_id)
+        super().__init__(self.object_type)
+
+
 def require(user: Any, capability: str, obj: Any = None) -> None:
-    """404 unless `can(user, capability, obj)`."""
+    """404 (`Denied`) unless `can(user, capability, obj)`."""
     if not can(user, capability, obj):
-        raise Http404
+        if isinstance(obj, models.Model):
+            raise Denied(type(obj), obj.pk)
+        raise Denied(capability)
+
+
+def get_or_deny(queryset: QuerySet, pk: object) -> Any:
+    """The row `pk` of a queryset already scoped to the user, or `Denied` (404) for a row she
+    may not see, one that does not exist and a malformed id alike: no hint which it was."""
+    try:
+        return queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+        raise Denied(queryset.model, pk) from None

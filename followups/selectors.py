@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import User
-from accounts.permissions import is_caseworker
 from accounts.selectors import users_with_roles
 from cases.models import Case, Client
 from cases.selectors import clients_visible_to
+from core import authz
 from core.roles import Role
 
 from .models import FollowUp
@@ -26,19 +25,16 @@ def overdue_q(now: datetime.datetime, prefix: str = "") -> Q:
 def followups_visible_to(user: User) -> QuerySet[FollowUp]:
     """Follow-ups of the clients she may see; none for coordinators and experts."""
     qs = FollowUp.objects.select_related("client", "case", "assignee")
-    if not is_caseworker(user):
+    if not authz.can(user, "followups.view_followups"):
         return qs.none()
-    if user.is_supervisor:
+    if authz.is_supervisor(user):
         return qs
     return qs.filter(client__in=clients_visible_to(user).values("pk"))
 
 
 def followup_get_for(user: User, pk: int) -> FollowUp:
     """The follow-up, if this user may see its client; otherwise 404."""
-    try:
-        return followups_visible_to(user).get(pk=pk)
-    except (FollowUp.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return authz.get_or_deny(followups_visible_to(user), pk)
 
 
 def followups_open_for_assignee(user: User) -> QuerySet[FollowUp]:

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import require_caseworker
 from audit.decorators import logs_access
 from cases.models import Client
 from cases.selectors import case_get_for, client_get_for
+from core import authz
 from core.http import safe_next_url
 from core.paging import paginate
 from core.time import local_date, start_of_day
@@ -44,7 +44,7 @@ from .selectors import (
 def followup_mine(request: HttpRequest) -> HttpResponse:
     """My open follow-ups, 50 a page: overdue first, then due today, then later. Each page
     shows the sections its rows fall in, with the section's total."""
-    require_caseworker(request.user)
+    authz.require(request.user, "followups.view_followups")
     now = timezone.now()
     tomorrow = start_of_day(local_date(now) + datetime.timedelta(days=1))
     totals = followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
@@ -79,7 +79,7 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
 @logs_access("view", Client, id_param="client")
 def followup_create_view(request: HttpRequest) -> HttpResponse:
     """/followups/new/?client=<id>&case=<id>: a follow-up for a client the user can see."""
-    require_caseworker(request.user)
+    authz.require(request.user, "followups.view_followups")
     client = client_get_for(request.user, request.GET.get("client"))
     case = None
     if request.GET.get("case"):

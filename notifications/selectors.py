@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from core import authz
 
 from .models import Notification
 
@@ -16,4 +16,4 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 def notification_get_for(user: User, pk: int) -> Notification:
     """Her own notification, or 404 (someone else's is indistinguishable from none)."""
-    return get_object_or_404(notifications_for(user), pk=pk)
+    return authz.get_or_deny(notifications_for(user), pk)

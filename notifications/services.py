@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from core import authz
 
 from . import tasks
 from .models import DigestRun, Notification
@@ -100,7 +101,7 @@ def notification_send(
 
 
 def notification_mark_read(*, notification: Notification, by: User) -> None:
-    if notification.user_id != by.pk:
+    if not authz.can(by, "notifications.read_notification", notification):
         raise PermissionDenied("Only the recipient can mark a notification read.")
     # A single conditional UPDATE: the first read time wins, no read-modify-write.
     now = timezone.now()

@@ -1,6 +1,7 @@
 """The opening calendar (開設日カレンダー) and the form coordinators use to change it.
 
-Openings are public hours, not personal data: no access log.
+Openings are public hours, not personal data: no access log. What a role may not do answers
+404 (`core.authz`), like every page.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
-from core.roles import Role
+from core import authz
 
 from .forms import OpeningExceptionForm
 from .models import Channel, OpeningException
@@ -32,21 +32,6 @@ from .services import opening_exception_create, opening_exception_delete
 # the previous/next links stays well inside what `datetime.date` can hold.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
-
-
-def _require_staff(user: User) -> None:
-    """Anyone holding a role may see the calendar; signed-in users without one may not."""
-    if not (user.is_supervisor or any(user.has_role(role) for role in Role.values)):
-        raise PermissionDenied
-
-
-def _can_edit(user: User) -> bool:
-    return user.is_supervisor or user.is_coordinator
-
-
-def _require_editor(user: User) -> None:
-    if not _can_edit(user):
-        raise PermissionDenied
 
 
 def _parse_month(value: str) -> tuple[int, int]:
@@ -73,7 +58,7 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
 @login_required
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    authz.require(request.user, "openings.view_calendar")
     today = timezone.localdate()
     raw_month = request.GET.get("month", "")
     if raw_month:
@@ -99,7 +84,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     month_view = month_calendar(year, month, channel, today=today)
     now = timezone.now()
     current = opening_at(now, Channel.LINE)
-    can_edit = _can_edit(request.user)
+    can_edit = authz.can(request.user, "openings.edit_calendar")
     context = {
         "calendar": month_view,
         "channel": channel,
@@ -120,7 +105,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exception_create(request: HttpRequest) -> HttpResponse:
-    _require_editor(request.user)
+    authz.require(request.user, "openings.edit_calendar")
     form = OpeningExceptionForm(request.POST or None, initial={"channel": Channel.LINE})
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +125,7 @@ def exception_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_editor(request.user)
+    authz.require(request.user, "openings.edit_calendar")
     exception = get_object_or_404(OpeningException, pk=pk)
     day = exception.date
     opening_exception_delete(exception=exception, by=request.user)

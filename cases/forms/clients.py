@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from accounts.selectors import users_with_roles
+from core import authz
 from core.bounds import (
     NOTE_MAX,
     REASON_MAX,
@@ -88,7 +89,7 @@ def new_consultation_initial(user: User) -> dict:
         "kind": Consultation.Kind.LINE,
         "started_at": started,
         "ended_at": ended,
-        "counselors": [user] if user.is_counselor else [],
+        "counselors": [user] if authz.is_counselor(user) else [],
     }
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import is_caseworker
 from accounts.selectors import supervisors_to_notify
+from core import authz
 from core.bounds import NOTE_MAX, REASON_MAX, check_bounds
 from notifications.models import Notification
 from notifications.services import notification_send
@@ -93,7 +93,7 @@ def _validate_counselors(counselors: Iterable[User]) -> list[User]:
     if not counselors:
         raise ValidationError(_("Choose at least one counselor."), code="no_counselor")
     for user in counselors:
-        if not is_caseworker(user):
+        if not authz.can(user, "cases.work_with_clients"):
             raise ValidationError(
                 _("%(name)s is not a counselor.") % {"name": user}, code="not_counselor"
             )
@@ -424,7 +424,7 @@ def _decide(
     request: CaseClosureRequest, *, state: str, by: User, note: str
 ) -> tuple[Case, CaseClosureRequest]:
     """Record a supervisor's decision on a pending request; returns both rows, locked."""
-    if not by.is_supervisor:
+    if not authz.can(by, "cases.approve_closure", request):
         raise PermissionDenied(_("Only a supervisor can decide on closing a case."))
     note = _note_bound(note, limit=REASON_MAX)
     if state == CaseClosureRequest.State.REJECTED and not note:
@@ -502,7 +502,7 @@ def case_reject_closure(
 
 @transaction.atomic
 def case_reopen(*, case: Case, by: User, note: str) -> Case:
-    if not by.is_supervisor:
+    if not authz.can(by, "cases.reopen_case", case):
         raise PermissionDenied(_("Only a supervisor can reopen a case."))
     note = _note_bound(note, limit=REASON_MAX)
     if not note:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import authz
 from core.bounds import NOTE_MAX, check_bounds
 from openings.models import Channel, Opening
 from openings.selectors import opening_at
@@ -135,7 +136,7 @@ def consultation_record(
     consultation.save()
     consultation.counselors.set(counselors)
     client_last_contact_refresh(client_ids=[client.pk])
-    if by.is_counselor:
+    if authz.is_counselor(by):
         # Two counselors recording for the same queued client at once: only one takes her.
         # (NO KEY: the other's consultation insert holds KEY SHARE on her row.)
         locked = Client.objects.select_for_update(no_key=True).get(pk=client.pk)

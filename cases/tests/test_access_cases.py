@@ -59,7 +59,10 @@ def test_case_detail_by_role(client, request, case, persona):
     response = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk}))
     assert response.status_code == DETAIL_EXPECTED[persona]
     logged = AccessLog.objects.filter(user=user, object_type="cases.case", object_id=str(case.pk))
-    assert logged.exists() == (response.status_code == 200)
+    assert logged.filter(action="view").exists() == (response.status_code == 200)
+    # A refused look is one security event (on the case, or on the kind of page her role lacks).
+    denied = AccessLog.objects.filter(user=user, action="denied").count()
+    assert denied == (0 if response.status_code == 200 else 1)
 
 
 @pytest.mark.parametrize(
@@ -194,7 +197,7 @@ def test_actions_need_post(client, counselor, case):
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
-        ("counselor", 403),  # she sees the case but may not decide
+        ("counselor", 404),  # she sees the case but may not decide: "not yours" is 404
         ("colleague", 404),
         ("coordinator", 404),
         ("supervisor", 302),
@@ -216,7 +219,7 @@ def test_closing_decision_by_role(client, request, counselor, case, persona, sta
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
-        ("counselor", 403),
+        ("counselor", 404),  # she sees the case but reopening is for supervisors
         ("colleague", 404),
         ("coordinator", 404),
         ("supervisor", 302),

@@ -1,0 +1,20 @@
+"""Account-wide questions (asked through `core.authz`)."""
+
+from __future__ import annotations
+
+from core import authz, registry
+
+registry.capabilities.register(
+    registry.Capability(
+        "accounts.use_admin",
+        lambda user, obj: authz.is_supervisor(user),
+        "Enter the admin site (each model then by its Django model permissions): supervisors.",
+    )
+)
+registry.capabilities.register(
+    registry.Capability(
+        "accounts.hold_role",
+        lambda user, obj: authz.is_staff_member(user),
+        "Holds a role at all (an account without one sees only its profile).",
+    )
+)
