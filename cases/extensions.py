@@ -136,5 +136,7 @@ registry.grant_models(
         "caseevent": ("view",),
         "clientmerge": ("view",),
         "clientassignmentchange": ("view",),
+        "supportgoal": ("view",),
+        "supportaction": ("view",),
     },
 )

@@ -7,7 +7,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -201,9 +201,12 @@ def risk_flag_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The risk flag was set."))
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("cases:client_detail", pk=client.pk)
+        return redirect("cases:client_detail", pk=client.pk)
+    # A refused form changes nothing and says why (the page's own form cannot send this).
+    return HttpResponseBadRequest(
+        " ".join(str(e) for errors in form.errors.values() for e in errors),
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @login_required
