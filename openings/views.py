@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import authz
+from core.bounds import EARLIEST_DATE, LATEST_DATE
 
 from .forms import OpeningExceptionForm
 from .models import Channel, OpeningException
@@ -30,7 +31,7 @@ from .services import opening_exception_create, opening_exception_delete
 
 # Months outside this range are refused: nobody plans openings there, and the arithmetic of
 # the previous/next links stays well inside what `datetime.date` can hold.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
 
 

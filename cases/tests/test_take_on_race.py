@@ -3,46 +3,20 @@ connections: the first takes her on, the second is told so, and nothing of hers 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from cases.models import ClientAssignmentChange
 from cases.services.clients import client_take_on
 from cases.tests.factories import ClientFactory
-
-
-def _at_once(*calls) -> list[str]:
-    """Run each call in its own thread (own connection), released together."""
-    barrier = threading.Barrier(len(calls))
-    results: list[str] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            results.append("done")
-        except ValidationError:
-            results.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(results)
+from cases.tests.races import at_once
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_counselors_taking_on_one_client_at_once(counselor, colleague):
+def test_two_counselors_taking_on_one_clientat_once(counselor, colleague):
     her = ClientFactory()
 
-    results = _at_once(
+    results = at_once(
         lambda: client_take_on(client=her, by=counselor),
         lambda: client_take_on(client=her, by=colleague),
     )
