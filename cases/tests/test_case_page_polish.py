@@ -114,3 +114,21 @@ def test_japanese_catalogues_use_full_width_colons_after_labels():
         if re.search(r":(?!//)", msgstr)
     ]
     assert ascii_colons == []
+
+
+def test_japanese_catalogues_are_complete():
+    # A string moved from one app to another lands in a new catalogue untranslated (or marked
+    # fuzzy with a wrong guess): the page would show English or the wrong Japanese.
+    missing = [
+        (path.parent.parent.parent.parent.name, msgid)
+        for path in _ja_catalogues()
+        for msgid, msgstr in _messages(path)
+        if not msgstr
+    ]
+    fuzzy = [
+        path.parent.parent.parent.parent.name
+        for path in _ja_catalogues()
+        for block in path.read_text(encoding="utf-8").split("\n\n")[1:]
+        if re.search(r"^#,.*\bfuzzy\b", block, re.M)
+    ]
+    assert (missing, fuzzy) == ([], [])
