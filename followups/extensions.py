@@ -152,3 +152,22 @@ registry.list_columns.register(
         template="followups/sections/next_due_cell.html",
     )
 )
+
+
+# --- the case's page: add a follow-up, back to the case once saved (no query) --------------
+def _case_section(request, case) -> dict | None:
+    if case.status == case.Status.CLOSED:
+        return None
+    back = reverse("cases:case_detail", kwargs={"pk": case.pk})
+    query = urlencode({"client": case.client_id, "case": case.pk, "next": back})
+    return {"add_url": f"{reverse('followups:create')}?{query}"}
+
+
+registry.page_sections.register(
+    registry.PageSection(
+        key="followups.case",
+        page="cases.case_detail",
+        template="followups/sections/case.html",
+        context=_case_section,
+    )
+)

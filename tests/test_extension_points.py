@@ -140,7 +140,7 @@ def test_the_merge_page_names_what_the_test_app_moves(client, visited, superviso
     kept = ClientFactory(nickname="ゆき")
     client.force_login(supervisor)
     response = client.get(reverse("cases:client_merge", args=[kept.pk]), {"merged": her.pk})
-    assert "Visits: 1" in response.content.decode()
+    assert "Visits：1" in response.content.decode()  # the Japanese label format
 
 
 @pytest.mark.django_db

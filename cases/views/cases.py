@@ -8,14 +8,12 @@ errors (400); a refused step (say, an invalid status change) comes back as a mes
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -177,17 +175,10 @@ def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
             (value, Case.Status(value).label)
             for value in sorted(services.STATUS_TRANSITIONS.get(case.status, ()))
         ],
-        "followup_url": _followup_url(case),
+        "sections": registry.sections_for("cases.case_detail", request, case),
     }
     context.update(forms)
     return context
-
-
-def _followup_url(case: Case) -> str:
-    url = reverse("followups:create")
-    # Back to this case page once the follow-up is saved, not to the follow-up list.
-    back = reverse("cases:case_detail", kwargs={"pk": case.pk})
-    return f"{url}?{urlencode({'client': case.client_id, 'case': case.pk, 'next': back})}"
 
 
 @login_required
