@@ -56,3 +56,26 @@ class User(AbstractUser):
     @property
     def is_expert(self) -> bool:
         return authz.is_expert(self)
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, so that all of hers can be listed and ended (on
+    deactivation, a password change, or by a supervisor). The session itself stays in Django's
+    session store; this row only points at it."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user")
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    started_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last active at"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import REASON_MAX, in_choices, max_length
+
 
 class AccessLog(models.Model):
     """Who looked at which personal data, and when, and who was refused (action "denied").
@@ -31,6 +33,9 @@ class AccessLog(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Who she was at the time: the login name and roles, which a display name cannot fake.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    roles = models.CharField(_("roles"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("access log")
@@ -63,3 +68,142 @@ class AccessLog(models.Model):
             f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} "
             f"{self.object_type}:{self.object_id}"
         )
+
+
+class SecurityEvent(models.Model):
+    """Something security-relevant that is not a look at a record: a failed login, a lockout
+    and its lifting, MFA enrolment and failures, sessions ended, a break-glass open. Append-only
+    like the access log. Never holds a password, a code or a record's content: `username` is
+    what was typed at the login form (trimmed and printable), `detail` a short coded note."""
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "login_failed", _("login failed")
+        LOCKED_OUT = "locked_out", _("locked out")
+        UNLOCKED = "unlocked", _("unlocked")
+        MFA_FAILED = "mfa_failed", _("MFA code refused")
+        MFA_ENROLLED = "mfa_enrolled", _("MFA enrolled")
+        MFA_RESET = "mfa_reset", _("MFA reset")
+        BACKUP_CODES_ISSUED = "backup_codes_issued", _("backup codes issued")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        SESSIONS_ENDED = "sessions_ended", _("sessions ended")
+        SESSION_EXPIRED = "session_expired", _("session expired")
+        USER_DEACTIVATED = "user_deactivated", _("user deactivated")
+        BREAK_GLASS = "break_glass", _("break-glass access")
+        WEBHOOK_REJECTED = "webhook_rejected", _("webhook rejected")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # The account concerned (None when the typed username matches no account).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events",
+        verbose_name=_("user"),
+    )
+    # Who did it, when that is someone else (the supervisor who unlocked or ended sessions).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events_done",
+        verbose_name=_("done by"),
+    )
+    username = models.CharField(_("username given"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "-at"], name="audit_secevent_kind_idx"),
+            models.Index(fields=["user", "-at"], name="audit_secevent_user_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices(
+                    "kind",
+                    [
+                        "login_failed",
+                        "locked_out",
+                        "unlocked",
+                        "mfa_failed",
+                        "mfa_enrolled",
+                        "mfa_reset",
+                        "backup_codes_issued",
+                        "password_changed",
+                        "sessions_ended",
+                        "session_expired",
+                        "user_deactivated",
+                        "break_glass",
+                        "webhook_rejected",
+                    ],
+                ),
+                name="audit_securityevent_kind_valid",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_securityevent_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.user_id or self.username}"
+
+
+class BreakGlassAccess(models.Model):
+    """A staff member opened a record outside her scope, stating why ("break-glass"). Grants
+    her that one record until `expires_at`; supervisors review the list. Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="break_glass_accesses",
+        verbose_name=_("user"),
+    )
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    reason = models.TextField(_("reason"), max_length=REASON_MAX)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("break-glass access")
+        verbose_name_plural = _("break-glass accesses")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "object_type", "object_id", "-expires_at"],
+                name="audit_breakglass_grant_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="audit_breakglass_reason_set"
+            ),
+            models.CheckConstraint(
+                condition=max_length("reason", REASON_MAX), name="audit_breakglass_reason_length"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("at")),
+                name="audit_breakglass_expires_after_start",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_breakglass_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}:{self.object_id}"

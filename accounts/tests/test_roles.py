@@ -79,7 +79,9 @@ def test_supervisor_permissions():
 def test_sync_is_idempotent_and_repairs_drift():
     group = Group.objects.get(name=Role.COUNSELOR)
     before = _group_perms(Role.COUNSELOR)
-    group.permissions.add(Permission.objects.get(codename="view_accesslog"))
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="audit", codename="view_accesslog")
+    )
     supervisors = Group.objects.get(name=Role.SUPERVISOR)
     expected = _group_perms(Role.SUPERVISOR)
     supervisors.permissions.remove(Permission.objects.get(codename="view_client"))

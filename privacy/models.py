@@ -1,0 +1,1 @@
+"""Retention, disclosure and erasure of a client's data (APPI rights)."""
