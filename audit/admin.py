@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import SupervisorAdmin
 
@@ -7,9 +8,9 @@ from .models import AccessLog
 
 @admin.register(AccessLog)
 class AccessLogAdmin(SupervisorAdmin):
-    list_display = ("at", "user", "action", "object_type", "object_id", "ip", "request_id")
+    list_display = ("at", "who", "action", "object_type", "object_id", "ip", "request_id")
     list_filter = ("action", "object_type")
-    search_fields = ("object_id", "request_id", "user__username")
+    search_fields = ("object_id", "request_id", "username", "user__username")
     date_hierarchy = "at"
     list_select_related = ("user",)
     # Filter by action "denied" for the security events (refused attempts on records or pages).
@@ -18,3 +19,9 @@ class AccessLogAdmin(SupervisorAdmin):
     shows_personal_data = False
     # Audit rows are evidence: read-only here (SupervisorAdmin adds, changes and deletes
     # nothing), and the database refuses changes anyway.
+
+    @admin.display(description=_("user"), ordering="username")
+    def who(self, row: AccessLog) -> str:
+        # The username and roles as they were when the row was written: a display name is
+        # chosen by its owner and may copy someone else's.
+        return row.who

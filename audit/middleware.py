@@ -8,21 +8,25 @@ from core.authz import Denied
 
 from .decorators import AccessSpec, declare
 from .models import AccessLog
-from .services import access_log_record
+from .services import access_log_record, from_trusted_proxy
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (kept from a proxy's X-Request-ID when well formed), so an
-    access-log row can be matched with the server logs."""
+    """Gives each request an id, so an access-log row can be matched with the server logs.
+
+    A well-formed X-Request-ID is kept only when it comes from our reverse proxy
+    (`TRUSTED_PROXY_IPS`); from anyone else it is ignored and an id generated here, so a
+    client cannot make her rows carry someone else's request id."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        trusted = _VALID.match(incoming) and from_trusted_proxy(request)
+        request.request_id = incoming if trusted else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import REASON_MAX, in_choices, max_length
+from core.roles import Role
 
 
 class AccessLog(models.Model):
@@ -68,6 +69,34 @@ class AccessLog(models.Model):
             f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} "
             f"{self.object_type}:{self.object_id}"
         )
+
+    @property
+    def login_name(self) -> str:
+        """The username when the row was written; for rows older than that snapshot, the
+        account's username (a display name is chosen by its owner and proves nothing)."""
+        return self.username or self.user.get_username()
+
+    @property
+    def role_labels(self) -> str:
+        return role_labels(self.roles)
+
+    @property
+    def who(self) -> str:
+        """"display name (username · role)": the name she chose beside what she cannot."""
+        return who_label(self.user.display_name, self.login_name, self.roles)
+
+
+def role_labels(codes: str) -> str:
+    """A roles snapshot ("counselor,supervisor") as the roles' names."""
+    names = {**dict(Role.choices), "superuser": _("superuser")}
+    return ", ".join(str(names.get(code, code)) for code in codes.split(",") if code)
+
+
+def who_label(display_name: str, username: str, roles: str) -> str:
+    login = " · ".join(part for part in [username, role_labels(roles)] if part)
+    if not display_name or display_name == username:
+        return login
+    return _("%(display_name)s (%(login)s)") % {"display_name": display_name, "login": login}
 
 
 class SecurityEvent(models.Model):

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import functools
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
+from django.conf import settings
 from django.db import models
 
 from core import authz
@@ -7,10 +11,42 @@ from core import authz
 from .models import AccessLog, BreakGlassAccess, SecurityEvent
 
 
+@functools.cache
+def _networks(configured: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(entry.strip(), strict=False) for entry in configured)
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXY_IPS)))
+
+
+def from_trusted_proxy(request) -> bool:
+    """Whether the direct peer is one of our reverse proxies (`TRUSTED_PROXY_IPS`), whose
+    X-Request-ID and X-Forwarded-For we may believe. Anyone else can send those headers."""
+    return _is_trusted_proxy(request.META.get("REMOTE_ADDR", ""))
+
+
 def client_ip(request) -> str | None:
-    # The direct peer's address. Behind a reverse proxy this is the proxy's address: we never
-    # trust a client-supplied X-Forwarded-For, which anyone can forge.
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of whoever sent the request.
+
+    The direct peer's, unless that peer is a trusted proxy: then the address the proxy added
+    to X-Forwarded-For, read from the right (each proxy appends the peer it saw) past our own
+    proxies. What the client put at the left of that header is never believed."""
+    peer = request.META.get("REMOTE_ADDR") or None
+    if peer is None or not from_trusted_proxy(request):
+        return peer
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):
+        if not _is_trusted_proxy(hop):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer  # a malformed hop: keep what we know, the proxy's address
+    return peer
 
 
 def _printable(value: object, limit: int) -> str:

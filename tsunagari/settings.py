@@ -6,6 +6,7 @@ start-up with ImproperlyConfigured naming the variable, never at first use.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -238,6 +239,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Change history (django-pghistory): event rows are evidence, so the database refuses to
 # update or delete them, like the access log.
 PGHISTORY_APPEND_ONLY = True
+
+# Audit: the reverse proxies whose X-Request-ID and X-Forwarded-For we believe (addresses or
+# networks, comma-separated). Empty: nobody's, so a client cannot choose the request id or the
+# IP address its access-log rows carry (audit.services.client_ip, audit.middleware).
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
+for _proxy in TRUSTED_PROXY_IPS:
+    try:
+        ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_IPS entries must be IP addresses or networks, not {_proxy!r}."
+        ) from None
 
 # Celery: the database is the source of truth; a lost message is only a delay.
 CELERY_BROKER_URL = REDIS_URL

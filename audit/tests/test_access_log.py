@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
+from django.test import override_settings
 from django.urls import include, path, reverse
 from django.utils import timezone
 
@@ -175,13 +176,110 @@ def test_decorated_views_are_discoverable():
 
 
 @urls_here
-def test_a_well_formed_request_id_is_kept_and_stored(client, counselor):
+@override_settings(TRUSTED_PROXY_IPS=["127.0.0.1"])
+def test_a_well_formed_request_id_from_the_trusted_proxy_is_kept_and_stored(client, counselor):
     client.force_login(counselor)
 
     response = client.get("/clients/7/", headers={"x-request-id": "proxy-req.0001_ab"})
 
     assert response["X-Request-ID"] == "proxy-req.0001_ab"
     assert AccessLog.objects.get().request_id == "proxy-req.0001_ab"
+
+
+@urls_here
+@pytest.mark.parametrize("trusted", [[], ["10.0.0.5"], ["192.168.0.0/16"]])
+def test_a_request_id_from_anyone_but_the_proxy_is_replaced(client, counselor, trusted):
+    # Issue 7: the request id used to be kept from any client that sent a well-formed one.
+    client.force_login(counselor)
+
+    with override_settings(TRUSTED_PROXY_IPS=trusted):
+        response = client.get("/clients/7/", headers={"x-request-id": "proxy-req.0001_ab"})
+
+    assert HEX32.match(response["X-Request-ID"])
+    assert AccessLog.objects.get().request_id == response["X-Request-ID"]
+
+
+@urls_here
+def test_a_forged_display_name_and_request_id_are_shown_for_what_they_are(
+    client, counselor, supervisor
+):
+    # She names herself like the supervisor and replays the supervisor's request id.
+    supervisor.display_name = "佐藤 SV"
+    supervisor.save()
+    counselor.display_name = "佐藤 SV"
+    counselor.save()
+    client.force_login(supervisor)
+    genuine = client.get("/clients/7/")["X-Request-ID"]
+    client.force_login(counselor)
+
+    client.get("/clients/8/", headers={"x-request-id": genuine})
+
+    forged = AccessLog.objects.get(object_id="8")
+    assert (forged.username, forged.roles) == ("counselor", "counselor")
+    assert forged.request_id != genuine and HEX32.match(forged.request_id)
+    assert forged.who == "佐藤 SV (counselor · 相談員)"
+    assert AccessLog.objects.get(object_id="7").who == "佐藤 SV (supervisor · スーパーバイザー)"
+
+
+def test_the_admin_log_shows_the_username_and_role_beside_the_display_name(
+    client, counselor, supervisor
+):
+    for user in [counselor, supervisor]:
+        user.display_name = "佐藤 SV"
+        user.save()
+        AccessLog.objects.create(
+            user=user,
+            username=user.username,
+            roles=user.groups.get().name,
+            action=AccessLog.Action.VIEW,
+            object_type="cases.client",
+            object_id="1",
+        )
+    client.force_login(supervisor)
+
+    page = client.get(reverse("admin:audit_accesslog_changelist")).content.decode()
+
+    assert "佐藤 SV (counselor · 相談員)" in page
+    assert "佐藤 SV (supervisor · スーパーバイザー)" in page
+
+
+def test_a_row_written_before_the_snapshot_shows_the_accounts_username(counselor):
+    counselor.display_name = ""
+    counselor.save()
+    row = AccessLog.objects.create(
+        user=counselor, action=AccessLog.Action.VIEW, object_type="cases.client", object_id="1"
+    )
+
+    assert row.who == "counselor"
+
+
+# --- the client IP ------------------------------------------------------------------------
+
+
+@urls_here
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "stored"),
+    [
+        # No proxy configured: the direct peer, whatever the header says.
+        ([], "203.0.113.9", "127.0.0.1"),
+        # Behind our proxy: the address it appended (the last hop), not what the client wrote.
+        (["127.0.0.1"], "198.51.100.1, 203.0.113.9", "203.0.113.9"),
+        # Two proxies of ours: past both.
+        (["127.0.0.1", "10.0.0.0/8"], "198.51.100.1, 203.0.113.9, 10.1.2.3", "203.0.113.9"),
+        # A malformed hop: the proxy's own address rather than a guess.
+        (["127.0.0.1"], "not-an-ip", "127.0.0.1"),
+        (["127.0.0.1"], "", "127.0.0.1"),
+    ],
+)
+def test_the_client_ip_is_taken_from_the_proxy_only_when_it_is_trusted(
+    client, counselor, trusted, forwarded, stored
+):
+    client.force_login(counselor)
+
+    with override_settings(TRUSTED_PROXY_IPS=trusted):
+        client.get("/clients/7/", headers={"x-forwarded-for": forwarded})
+
+    assert AccessLog.objects.get().ip == stored
 
 
 @pytest.mark.parametrize(
