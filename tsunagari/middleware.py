@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 
@@ -28,3 +29,52 @@ def _values(request):
         for key, values in params.lists():
             yield key
             yield from values
+
+
+# Browser features no page of ours uses: a script that got in still cannot switch them on.
+# Only features Chromium knows are listed (an unknown one is reported in the console).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set, on every response that reaches it.
+
+    - `Permissions-Policy`: see PERMISSIONS_POLICY.
+    - `Cache-Control: no-store`: almost every page, export and error page shows special-care
+      data, and a page a shared or lost computer keeps in its cache outlives the session. It is
+      set on everything but static files (WhiteNoise answers those before this runs), which is
+      simpler and safer than deciding page by page.
+
+    It sits near the top of the middleware list, so the answers of the middleware below it
+    (a refused NUL byte, a CSRF failure, a lockout) carry the headers too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        # Django's never_cache, on every response: max-age=0, no-cache, no-store,
+        # must-revalidate, private (merged into what a view set, which cannot loosen it).
+        add_never_cache_headers(response)
+        return response

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Security headers sit above everything that can answer on its own (a refused NUL byte,
+    # a CSRF failure, a lockout), so every response but a static file carries them.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tsunagari.middleware.SecurityHeadersMiddleware",
     "audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -230,11 +236,64 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tsunagari@localhost"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
+
+# --- Security headers and cookies (README "Headers and CSP") ------------------------------
+# The documented deployment is a TLS-terminating reverse proxy (nginx or any other) in front
+# of gunicorn. BEHIND_TLS_PROXY=true says so: the proxy's X-Forwarded-Proto then tells Django
+# that the browser's request was HTTPS. Only set it when the proxy overwrites that header and
+# gunicorn cannot be reached except through it, or a client could claim HTTPS itself.
+BEHIND_TLS_PROXY = _bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    # Plain HTTP only ever answers with a redirect to HTTPS, except the health check, which
+    # the container runtime asks over plain HTTP from inside (docker-compose.yml).
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # One year, subdomains included. `preload` only allows the site's domain to be submitted
+    # to the browsers' preload list (hstspreload.org), which is done for a whole registrable
+    # domain by its owner; the directive alone changes nothing.
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # __Host-: the browser keeps the cookie only if it is Secure, for path / and this host
+    # alone (no Domain), so a sibling subdomain cannot set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link from a notification e-mail must arrive signed in. Every change is a
+# POST, which Lax never sends from another site, and is CSRF-checked as well.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Strict CSP (django-csp): no inline script or style at all. A template loads its script with
+# <script src="{% static 'js/name.js' %}" nonce="{{ request.csp_nonce }}" defer></script> and
+# styles with classes from static/css/tsunagari.css; no style="" and no on*="" attributes
+# (tsunagari/tests/test_security_headers.py greps every template). The nonce is added to the
+# header of the pages that use it. Django's admin needs nothing more (browser-tested).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Bootstrap draws its select arrows and toggler icons as data: SVG.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Change history (django-pghistory): event rows are evidence, so the database refuses to
 # update or delete them, like the access log.
@@ -280,12 +339,53 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Follow-ups overdue beyond this many minutes escalate to supervisors.
 FOLLOWUP_ESCALATE_AFTER_MINUTES = _int("FOLLOWUP_ESCALATE_AFTER_MINUTES", 24 * 60)
 
+# No personal data in logs (tsunagari/logs.py): request lines lose their query string (search
+# terms are names and phone numbers), exceptions keep their type but not their message.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "strip_query": {"()": "tsunagari.logs.StripQueryString"},
+        "exception_type_only": {"()": "tsunagari.logs.ExceptionTypeOnly"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["strip_query", "exception_type_only"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["strip_query", "exception_type_only"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # SQL parameters can carry personal data: never log them.
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
+    "loggers": {
+        # SQL parameters can carry personal data: never log them.
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+        # Django's default also mails errors to ADMINS with the request's details: not here
+        # (ADMINS stays empty), errors go to the console like everything else.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request log: the filters sit on the logger, so every handler gets the
+        # request line without its query string.
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["strip_query"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
+ADMINS: list[tuple[str, str]] = []
+# Error reports (and the debug page on a developer's machine) hide every POST value and the
+# settings and variables that look secret or personal.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tsunagari.logs.NoRequestDataReporterFilter"
