@@ -67,6 +67,51 @@ def password() -> str:
     return PASSWORD
 
 
+# --- MFA: the tests run with it required, as production does ------------------------------
+
+
+def totp_device(user):
+    """Her confirmed authenticator (made for her if she has none)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """A code her authenticator app would show: computed from the device's key with
+    django_otp.oath, for the next time step the device has not used yet."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:  # this step's code was used: the app's next one is accepted
+        totp.time += device.step * (device.last_t + 1 - totp.t())
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_mfa(monkeypatch):
+    """`client.force_login(user)` stands for a completed sign-in, both steps: the session is
+    verified with her authenticator, as django_otp's login does after a right code. The MFA
+    tests sign in through the real forms instead."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 # --- Celery: a real worker consuming from Redis ------------------------------------------
 
 
@@ -164,10 +209,14 @@ def login(page, password):
     """Log a user in through the real login form."""
 
     def _login(user):
+        device = totp_device(user)
         page.goto("/accounts/login/")
         page.get_by_label("ユーザー名").fill(user.username)
         page.get_by_label("パスワード").fill(password)
         page.get_by_role("button", name="ログイン").click()
+        page.wait_for_url("**/accounts/mfa/**")
+        page.locator("input[name=code]").fill(totp_code(device))
+        page.locator("input[name=code]").press("Enter")
         page.wait_for_url("**/")
         return page
 

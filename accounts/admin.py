@@ -1,8 +1,34 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import authz
+
+from . import lockout, mfa
 from .models import User
+
+# Authenticator secrets and backup codes are never shown, not even to supervisors: a
+# supervisor resets a user's MFA (an action on the staff list) instead of editing devices.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.action(description=_("Reset two-step verification (she enrols again)"),
+              permissions=["reset_mfa"])
+def reset_mfa(modeladmin, request, queryset):
+    for user in queryset:
+        mfa.mfa_reset(user=user, by=request.user, request=request)
+    modeladmin.message_user(request, _("Two-step verification was reset."), messages.SUCCESS)
+
+
+@admin.action(description=_("Unlock sign-in"), permissions=["unlock"])
+def unlock(modeladmin, request, queryset):
+    for user in queryset:
+        lockout.user_unlock(user=user, by=request.user, request=request)
+    modeladmin.message_user(request, _("Sign-in was unlocked."), messages.SUCCESS)
 
 
 @admin.register(User)
@@ -13,3 +39,10 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_active", "last_login")
     list_filter = ("groups", "is_active", "language")
+    actions = [reset_mfa, unlock]
+
+    def has_reset_mfa_permission(self, request) -> bool:
+        return authz.can(request.user, "accounts.reset_mfa")
+
+    def has_unlock_permission(self, request) -> bool:
+        return authz.can(request.user, "accounts.unlock_user")

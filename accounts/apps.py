@@ -9,6 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from . import lockout
         from .roles import sync_role_permissions
+
+        lockout.connect()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")

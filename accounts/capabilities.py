@@ -18,3 +18,17 @@ registry.capabilities.register(
         "Holds a role at all (an account without one sees only its profile).",
     )
 )
+registry.capabilities.register(
+    registry.Capability(
+        "accounts.reset_mfa",
+        lambda user, obj: authz.is_supervisor(user),
+        "Reset another user's two-step verification (she enrols again): supervisors.",
+    )
+)
+registry.capabilities.register(
+    registry.Capability(
+        "accounts.unlock_user",
+        lambda user, obj: authz.is_supervisor(user),
+        "Lift a sign-in lockout: supervisors.",
+    )
+)

@@ -15,3 +15,50 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class MFARequiredMiddleware:
+    """A signed-in session that has not passed the MFA step reaches nothing but the MFA pages,
+    logout and the language switch: every other page, the admin included, sends her to the
+    step (or, without an authenticator yet, to enrolment). Placed after OTPMiddleware, which
+    tells whether the session is verified. Off only where MFA_REQUIRED=false (a developer's
+    machine)."""
+
+    EXEMPT = {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:mfa_verify",
+        "accounts:mfa_enrol",
+        "accounts:mfa_backup_codes",
+        "accounts:mfa_skip",
+        "admin:logout",
+        "set_language",
+        "healthz",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.conf import settings
+
+        if not settings.MFA_REQUIRED:
+            return None
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if request.resolver_match.view_name in self.EXEMPT:
+            return None
+        from urllib.parse import urlencode
+
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        from .mfa import has_confirmed_device
+
+        step = "accounts:mfa_verify" if has_confirmed_device(user) else "accounts:mfa_enrol"
+        target = request.get_full_path() if request.method == "GET" else reverse("home")
+        return redirect(f"{reverse(step)}?{urlencode({'next': target})}")

@@ -10,4 +10,8 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("profile/", views.profile, name="profile"),
+    path("mfa/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
+    path("mfa/backup-codes/", views.mfa_backup_codes, name="mfa_backup_codes"),
+    path("mfa/skip/", views.mfa_skip, name="mfa_skip"),
 ]

@@ -6,6 +6,7 @@ start-up with ImproperlyConfigured naming the variable, never at first use.
 
 from __future__ import annotations
 
+import datetime
 from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlparse
@@ -126,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware: an unverified session goes to the MFA step and nowhere else.
+    "accounts.middleware.MFARequiredMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "tsunagari.middleware.RejectNulBytesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
@@ -181,6 +184,41 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# --- Authentication: MFA and lockout (README "Signing in") --------------------------------
+# Every staff account signs in with a password and then a TOTP code (or a backup code).
+# MFA_REQUIRED=false only relaxes that on a developer's machine: enrolment is then offered
+# but may be skipped. With DEBUG off it is refused.
+MFA_REQUIRED = _bool("MFA_REQUIRED", default=True)
+if not MFA_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured(
+        "MFA_REQUIRED=false is allowed only on a developer's machine (DEBUG=true)."
+    )
+OTP_TOTP_ISSUER = "Tsunagari"
+# After a wrong code django-otp refuses the next one for 1, 2, 4, ... seconds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+MFA_BACKUP_CODE_COUNT = 10
+
+# Lockout (django-axes): 6 failures for one username from one address lock that pair for
+# 30 minutes (Primero's rule); a wrong MFA code counts as a failure too. A successful sign-in
+# forgets the pair's failures. Failures during a lockout restart the 30 minutes.
+AXES_FAILURE_LIMIT = 6
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The same address as the access log's: never a client-supplied X-Forwarded-For, which would
+# let an attacker pick a fresh address for every guess.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+# Neither the password nor an MFA code is kept in axes' own rows.
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+# The failures are our security events (audit.SecurityEvent); axes' own log would only repeat
+# them. Its per-login access log is not needed either (accounts.UserSession).
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
+# Supervisors unlock from the staff list (accounts admin); axes' own admin pages are not shown.
+AXES_ENABLE_ADMIN = False
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -189,7 +227,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

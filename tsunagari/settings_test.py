@@ -25,3 +25,7 @@ CELERY_TASK_DEFAULT_QUEUE = f"tsunagari-test-{os.getpid()}"
 # No collectstatic before tests: WhiteNoise looks files up per request instead of warning
 # that STATIC_ROOT does not exist (the test runner turns DEBUG off).
 WHITENOISE_AUTOREFRESH = True
+
+# MFA is required in the tests as in production (a developer's .env cannot relax it here).
+# `Client.force_login` in conftest.py stands for both sign-in steps.
+MFA_REQUIRED = True
