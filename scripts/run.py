@@ -22,9 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from services import ROOT, configured, exit_status, terminal_delivers_sigint  # noqa: E402
+from services import (  # noqa: E402
+    ROOT,
+    configured,
+    dotenv_values,
+    exit_status,
+    terminal_delivers_sigint,
+)
 
 ADDRESS = "127.0.0.1:8000"
+TRUTHY = {"1", "true", "yes", "on"}
 STOP_GRACE_SECONDS = 15  # for each of: stopping by the first signal, then by SIGTERM
 POLL_SECONDS = 0.2
 
@@ -138,6 +145,11 @@ def main() -> int:
     os.chdir(ROOT)
     if not configured("DEBUG"):
         os.environ["DEBUG"] = "true"
+    # The demo logins work at once on a developer's machine: two-step verification is offered
+    # at sign-in but may be skipped, unless MFA_REQUIRED=true asks for it as in production.
+    debug = os.environ.get("DEBUG") or dotenv_values().get("DEBUG") or ""
+    if not configured("MFA_REQUIRED") and debug.strip().lower() in TRUTHY:
+        os.environ["MFA_REQUIRED"] = "false"
     missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not configured(name)]
     if missing:
         log(f"{' and '.join(missing)} not set: run this through scripts/services.py (make run)")
@@ -157,6 +169,10 @@ def main() -> int:
     for name, args in PROCESSES:
         supervisor.start(name, args)
     log(f"Tsunagari is at http://{ADDRESS}/ (Ctrl-C stops it)")
+    if os.environ.get("MFA_REQUIRED", "").strip().lower() == "false":
+        log("two-step verification is optional here (MFA_REQUIRED=false): skip it at sign-in")
+    else:
+        log("two-step verification is required: enrol an authenticator app at first sign-in")
     return supervisor.supervise()
 
 
