@@ -5,9 +5,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import authz
+from core.admin import ReadOnlyInline
 
-from . import lockout, mfa
-from .models import User
+from . import lockout, mfa, services
+from .models import User, UserSession
 
 # Authenticator secrets and backup codes are never shown, not even to supervisors: a
 # supervisor resets a user's MFA (an action on the staff list) instead of editing devices.
@@ -31,6 +32,39 @@ def unlock(modeladmin, request, queryset):
     modeladmin.message_user(request, _("Sign-in was unlocked."), messages.SUCCESS)
 
 
+@admin.action(
+    description=_("End all sessions (signed out everywhere)"), permissions=["end_sessions"]
+)
+def end_sessions(modeladmin, request, queryset):
+    ended = 0
+    for user in queryset:
+        # Her own current session stays, should she select herself.
+        ended += services.user_sessions_end(
+            user=user,
+            by=request.user,
+            request=request,
+            keep_session_key=request.session.session_key,
+        )
+    modeladmin.message_user(
+        request, _("%(count)s sessions were ended.") % {"count": ended}, messages.SUCCESS
+    )
+
+
+class UserSessionInline(ReadOnlyInline):
+    """Her signed-in sessions, for a supervisor deciding to end them. The session key is a
+    credential and is never shown."""
+
+    model = UserSession
+    fields = ("started_at", "last_seen_at", "ip", "user_agent")
+    verbose_name_plural = _("signed-in sessions")
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return list(self.fields)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return authz.can(request.user, "accounts.end_sessions")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
@@ -39,10 +73,14 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_active", "last_login")
     list_filter = ("groups", "is_active", "language")
-    actions = [reset_mfa, unlock]
+    actions = [reset_mfa, unlock, end_sessions]
+    inlines = [UserSessionInline]
 
     def has_reset_mfa_permission(self, request) -> bool:
         return authz.can(request.user, "accounts.reset_mfa")
 
     def has_unlock_permission(self, request) -> bool:
         return authz.can(request.user, "accounts.unlock_user")
+
+    def has_end_sessions_permission(self, request) -> bool:
+        return authz.can(request.user, "accounts.end_sessions")

@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import lockout
+        from . import lockout, sessions  # noqa: F401  (sessions: its receivers connect)
         from .roles import sync_role_permissions
 
         lockout.connect()

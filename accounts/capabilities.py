@@ -32,3 +32,10 @@ registry.capabilities.register(
         "Lift a sign-in lockout: supervisors.",
     )
 )
+registry.capabilities.register(
+    registry.Capability(
+        "accounts.end_sessions",
+        lambda user, obj: authz.is_supervisor(user),
+        "See another user's signed-in sessions and end them all: supervisors.",
+    )
+)

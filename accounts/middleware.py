@@ -17,6 +17,26 @@ class UserLanguageMiddleware:
         return response
 
 
+class SessionTimeoutMiddleware:
+    """The server decides when a session ends (accounts/sessions.py has the rules): a session
+    idle beyond SESSION_IDLE_MINUTES or older than SESSION_ABSOLUTE_HOURS is ended here, before
+    any view runs, and the visitor is sent to sign in with the reason."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import sessions
+
+        expired = sessions.session_check(request)
+        if expired:
+            return sessions.expired_response(request, expired)
+        with sessions.serving(request) as key_before:
+            response = self.get_response(request)
+        sessions.follow_key_change(request, key_before)
+        return response
+
+
 class MFARequiredMiddleware:
     """A signed-in session that has not passed the MFA step reaches nothing but the MFA pages,
     logout and the language switch: every other page, the admin included, sends her to the

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import sessions, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("profile/", views.profile, name="profile"),
+    path("session/keepalive/", sessions.keepalive, name="session_keepalive"),
     path("mfa/", views.mfa_verify, name="mfa_verify"),
     path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
     path("mfa/backup-codes/", views.mfa_backup_codes, name="mfa_backup_codes"),

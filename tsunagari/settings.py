@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     "audit.middleware.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages, so that a session ended for idleness can say why on the login page.
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by the login into its answer.
     "axes.middleware.AxesMiddleware",
@@ -273,7 +275,25 @@ except Exception:  # django-environ raises bare errors for unknown schemes
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tsunagari@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
+
+# --- Sessions and messages (accounts/sessions.py; README "Sessions") -----------------------
+# Signed out after SESSION_IDLE_MINUTES without activity (a warning comes first) and
+# SESSION_ABSOLUTE_HOURS after signing in, whatever the activity; both are decided on the
+# server by accounts.middleware.SessionTimeoutMiddleware.
+SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 10)
+if SESSION_IDLE_MINUTES < 1 or SESSION_ABSOLUTE_HOURS < 1:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1."
+    )
+if SESSION_IDLE_MINUTES > SESSION_ABSOLUTE_HOURS * 60:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES cannot exceed SESSION_ABSOLUTE_HOURS.")
+# The cookie dies with the browser; the stored session never outlives the absolute limit.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
+# Flash messages can name a client ("ゆき was registered"): keep them in the server-side
+# session, never in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Security headers and cookies (README "Headers and CSP") ------------------------------
 # The documented deployment is a TLS-terminating reverse proxy (nginx or any other) in front

@@ -51,6 +51,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "notifications.read_notification": ("notification", {"counselor"}),
     "accounts.use_admin": (None, SUPERVISORS),
     "accounts.hold_role": (None, ANY_ROLE),
+    "accounts.end_sessions": (None, SUPERVISORS),
     "accounts.reset_mfa": (None, SUPERVISORS),
     "accounts.unlock_user": (None, SUPERVISORS),
     "referrals.receive_referrals": (None, {"expert"}),
