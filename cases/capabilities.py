@@ -26,13 +26,22 @@ def _supervisor(user: Any, obj: Any = None) -> bool:
 
 def _sees(visible):
     def check(user: Any, obj: Any) -> bool:
-        return (
-            obj is not None
-            and _caseworker(user)
-            and visible(user).filter(pk=obj.pk).exists()
-        )
+        return obj is not None and _caseworker(user) and visible(user).filter(pk=obj.pk).exists()
 
     return check
+
+
+def _break_glass(user: Any, client: Any) -> bool:
+    """A counselor opens, stating why, the record of an unmerged client outside her scope (a
+    woman in the intake queue, or one found by the intake search). A supervisor sees every
+    record and never needs to."""
+    return (
+        authz.is_counselor(user)
+        and not authz.is_supervisor(user)
+        and client is not None
+        and Client.objects.exclude(status=Client.Status.MERGED).filter(pk=client.pk).exists()
+        and not clients_visible_to(user).filter(pk=client.pk).exists()
+    )
 
 
 def _take_on(user: Any, client: Any) -> bool:
@@ -63,8 +72,16 @@ for capability in [
     registry.Capability(
         "cases.assign_counselors", _supervisor, "Set any client's counselors: supervisors."
     ),
+    registry.Capability("cases.take_on_client", _take_on, "Take on a queued client: counselors."),
     registry.Capability(
-        "cases.take_on_client", _take_on, "Take on a queued client: counselors."
+        "cases.break_glass_client",
+        _break_glass,
+        "Open, with a stated reason, a record outside her scope: counselors.",
+    ),
+    registry.Capability(
+        "cases.review_break_glass",
+        _supervisor,
+        "The list of break-glass openings: supervisors.",
     ),
     registry.Capability("cases.merge_clients", _supervisor, "Merge duplicates: supervisors."),
     registry.Capability(

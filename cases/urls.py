@@ -14,6 +14,11 @@ urlpatterns: list = [
     path("clients/<int:pk>/", client_views.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
     path("clients/<int:pk>/merge/", client_views.client_merge_view, name="client_merge"),
+    path(
+        "clients/<int:pk>/break-glass/",
+        client_views.client_break_glass_view,
+        name="client_break_glass",
+    ),
     path("clients/<int:pk>/counselors/", client_views.client_assign, name="client_assign"),
     path("clients/<int:pk>/risk-flags/", client_views.risk_flag_add, name="risk_flag_set"),
     path(
@@ -71,4 +76,5 @@ urlpatterns: list = [
     # --- supervisor views ---
     path("supervisor/caseload/", supervisor_views.caseload, name="caseload"),
     path("supervisor/risks/", supervisor_views.risk_board, name="risk_board"),
+    path("supervisor/break-glass/", supervisor_views.break_glass_list, name="break_glass_list"),
 ]

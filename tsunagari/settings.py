@@ -397,6 +397,12 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Follow-ups overdue beyond this many minutes escalate to supervisors.
 FOLLOWUP_ESCALATE_AFTER_MINUTES = _int("FOLLOWUP_ESCALATE_AFTER_MINUTES", 24 * 60)
 
+# A break-glass opening (a counselor reading a record outside her scope, with a reason) lasts
+# this many minutes; then she must state a reason again.
+BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60)
+if not 1 <= BREAK_GLASS_MINUTES <= 8 * 60:
+    raise ImproperlyConfigured("BREAK_GLASS_MINUTES must be between 1 and 480.")
+
 # No personal data in logs (tsunagari/logs.py): request lines lose their query string (search
 # terms are names and phone numbers), exceptions keep their type but not their message.
 LOGGING = {

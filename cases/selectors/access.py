@@ -1,9 +1,14 @@
 """Reads of clients, consultations and cases, scoped to what the user may see.
 
-Who sees what:
+Who sees what (the rule of `core.authz`, written out here because these querysets apply it):
 - a supervisor sees everything;
-- a counselor sees the clients and cases she is assigned to (a client's counselors, or a case's
-  counselors), plus the intake queue: active clients nobody is assigned to yet;
+- a counselor sees her own clients and cases: the clients she is assigned to (a client's
+  counselors), the clients on whose case she works, and those cases. The intake queue (active
+  clients nobody is assigned to yet) is NOT in her scope: intake shows her a minimal line of
+  each woman (`intake_queue`, `intake_search` in `selectors.clients`), from which she takes
+  her on (one click: then she is hers) or opens the record by break-glass: she states a
+  reason, a grant (`audit.BreakGlassAccess`) is written, and for `BREAK_GLASS_MINUTES` that
+  client, her consultations and her cases are in her scope;
 - a coordinator sees counts only, never case content;
 - an expert sees only what is referred to her: other apps add such ways in through
   `core.registry.client_scopes`.
@@ -12,12 +17,50 @@ A user may hold several roles: she sees the union.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime
+
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.models import User
+from audit.models import BreakGlassAccess
 from core import authz, registry
+from core.time import start_of_day
 
 from ..models import Case, Client, Consultation
+
+# How a break-glass grant names a client (`BreakGlassAccess.object_type`).
+CLIENT_OBJECT_TYPE = Client._meta.label_lower
+
+
+def break_glass_grants(
+    user: User, *, client_ref: OuterRef | int, now: datetime.datetime | None = None
+) -> QuerySet[BreakGlassAccess]:
+    """Her unexpired break-glass grants on one client (an id or an OuterRef to one). The
+    grant's object id is text, so the client's id is cast to text, never the other way: a
+    grant on another kind of record may hold an id that is not a number. Served by the index
+    audit_breakglass_grant_idx (user, object type, object id, expiry)."""
+    object_id = (
+        Cast(client_ref, output_field=CharField())
+        if isinstance(client_ref, OuterRef)
+        else str(client_ref)
+    )
+    return BreakGlassAccess.objects.filter(
+        user_id=user.pk,
+        object_type=CLIENT_OBJECT_TYPE,
+        object_id=object_id,
+        expires_at__gt=now or timezone.now(),
+    )
+
+
+def _own_client_scope(user: User) -> Q:
+    """The clients that are hers: assigned to her, or on whose case she works."""
+    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"), user_id=user.pk)
+    on_case = Case.counselors.through.objects.filter(
+        case__client_id=OuterRef("pk"), user_id=user.pk
+    )
+    return Q(Exists(assigned)) | Q(Exists(on_case))
 
 
 def _client_scope(user: User) -> Q | None:
@@ -28,17 +71,9 @@ def _client_scope(user: User) -> Q | None:
         return None
     scope = Q(pk__in=[])
     if authz.is_counselor(user):
-        assigned = Client.counselors.through.objects.filter(
-            client_id=OuterRef("pk"), user_id=user.pk
-        )
-        any_assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
-        on_case = Case.counselors.through.objects.filter(
-            case__client_id=OuterRef("pk"), user_id=user.pk
-        )
-        scope |= (
-            Q(Exists(assigned))
-            | Q(Exists(on_case))
-            | (Q(status=Client.Status.ACTIVE) & ~Q(Exists(any_assigned)))
+        # Hers, plus the few she opened by break-glass, while the grant lasts.
+        scope |= _own_client_scope(user) | Q(
+            Exists(break_glass_grants(user, client_ref=OuterRef("pk")))
         )
     # Other apps may let a user reach a client another way (e.g. an expert, the women booked
     # with her): each registered scope is OR-ed in.
@@ -65,7 +100,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         assigned_client = Client.counselors.through.objects.filter(
             client_id=OuterRef("client_id"), user_id=user.pk
         )
-        return qs.filter(Q(Exists(on_case)) | Q(Exists(assigned_client)))
+        # A client opened by break-glass brings her cases with her, for as long as the grant.
+        granted = break_glass_grants(user, client_ref=OuterRef("client_id"))
+        return qs.filter(Q(Exists(on_case)) | Q(Exists(assigned_client)) | Q(Exists(granted)))
     return qs.none()
 
 
@@ -88,3 +125,23 @@ def case_get_for(user: User, pk: int) -> Case:
 
 def consultation_get_for(user: User, pk: int) -> Consultation:
     return authz.get_or_deny(consultations_visible_to(user), pk)
+
+
+def break_glass_accesses_for(
+    user: User,
+    *,
+    by: User | None = None,
+    day_from: datetime.date | None = None,
+    day_to: datetime.date | None = None,
+) -> QuerySet[BreakGlassAccess]:
+    """Supervisors' review of break-glass openings, newest first: who, when, which record,
+    why, until when. Filtered by who opened and by day (Asia/Tokyo, both ends included)."""
+    authz.require(user, "cases.review_break_glass")
+    qs = BreakGlassAccess.objects.select_related("user").order_by("-at", "-id")
+    if by is not None:
+        qs = qs.filter(user=by)
+    if day_from is not None:
+        qs = qs.filter(at__gte=start_of_day(day_from))
+    if day_to is not None:
+        qs = qs.filter(at__lt=start_of_day(day_to + datetime.timedelta(days=1)))
+    return qs

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import (
+    BooleanField,
     Count,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Lookup,
@@ -14,7 +20,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
+from django.db.models import Case as DbCase
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -24,7 +32,14 @@ from core import authz
 
 from ..models import Case, Client, Consultation, RiskFlag
 from ..services.clients import phone_normalise
-from .access import client_get_for, clients_visible_to, consultations_visible_to
+from .access import (
+    _client_scope,
+    _own_client_scope,
+    break_glass_grants,
+    client_get_for,
+    clients_visible_to,
+    consultations_visible_to,
+)
 from .common import flag_in_force_q
 
 SEARCH_LIMIT = 50
@@ -97,7 +112,6 @@ def client_list(
     user: User,
     *,
     q: str = "",
-    queue: bool = False,
     ward: str = "",
     status: str = "",
     risk: str = "",
@@ -115,38 +129,141 @@ def client_list(
     if risk:
         flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
         qs = qs.filter(Exists(flags.filter(kind=risk)))
-    qs = _with_summary(qs)
-    if queue:
-        qs = qs.filter(in_queue=True, status=Client.Status.ACTIVE)
-    return qs.order_by(*LIST_ORDER)
+    return _with_summary(qs).order_by(*LIST_ORDER)
+
+
+# --- intake: the women outside her scope, as a minimal line ------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeLine:
+    """A woman as intake shows her to someone whose scope she is outside: enough to recognise
+    her and act (take her on, or open her record by break-glass), nothing of the record: no
+    phone, no notes, no flag kind (only that one is in force), no ward or age."""
+
+    pk: int
+    nickname: str
+    last_contact_at: datetime.datetime | None
+    waiting_since: datetime.datetime
+    urgent: bool
+    in_queue: bool
+    in_scope: bool = False
+
+    @classmethod
+    def of(cls, client: Client) -> IntakeLine:
+        return cls(
+            pk=client.pk,
+            nickname=client.nickname,
+            last_contact_at=client.last_contact_at,
+            waiting_since=client.first_contact_at,
+            urgent=client.has_risk,
+            in_queue=client.in_queue and client.status == Client.Status.ACTIVE,
+            in_scope=bool(getattr(client, "in_scope", False)),
+        )
+
+
+_INTAKE_FIELDS = ("pk", "nickname", "last_contact_at", "first_contact_at", "status")
+
+
+def _in_scope(user: User) -> ExpressionWrapper | Value:
+    scope = _client_scope(user)
+    if scope is None:
+        return Value(True)
+    return ExpressionWrapper(scope, output_field=BooleanField())
+
+
+def _queue_q() -> Q:
+    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
+    return Q(status=Client.Status.ACTIVE) & ~Q(Exists(assigned))
+
+
+def intake_queue(user: User, *, q: str = "") -> QuerySet[Client]:
+    """The intake queue (active, nobody assigned), optionally searched, latest contact first;
+    only the fields of an `IntakeLine` are read. Turn a page of it into lines with
+    `intake_lines`."""
+    authz.require(user, "cases.work_with_clients")
+    qs = Client.objects.filter(_queue_q())
+    if q.strip():
+        qs = qs.filter(search_filter(q))
+    flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
+    return (
+        qs.only(*_INTAKE_FIELDS)
+        .annotate(has_risk=Exists(flags), in_queue=Value(True), in_scope=_in_scope(user))
+        .order_by(*LIST_ORDER)
+    )
+
+
+def intake_lines(clients) -> list[IntakeLine]:
+    return [IntakeLine.of(c) for c in clients]
+
+
+def intake_search(user: User, q: str) -> list[Client | IntakeLine]:
+    """Search before create, across every unmerged client so a duplicate is found whoever's
+    she is: her own clients (and those opened by break-glass) as records with their summary,
+    every other match as an `IntakeLine`. At most 50, one query."""
+    authz.require(user, "cases.work_with_clients")
+    if not (q or "").strip():
+        return []
+    qs = Client.objects.exclude(status=Client.Status.MERGED).filter(search_filter(q))
+    rows = _with_summary(qs).annotate(in_scope=_in_scope(user)).order_by(*LIST_ORDER)
+    return [c if c.in_scope else IntakeLine.of(c) for c in rows[:SEARCH_LIMIT]]
+
+
+def intake_line_get_for(user: User, pk: object) -> IntakeLine:
+    """One woman's intake line, for the break-glass and take-on steps: any unmerged client
+    (intake may find any of them), 404 for a merged or missing one and for whoever does not
+    work with clients."""
+    authz.require(user, "cases.work_with_clients")
+    flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
+    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
+    qs = (
+        Client.objects.exclude(status=Client.Status.MERGED)
+        .only(*_INTAKE_FIELDS)
+        .annotate(has_risk=Exists(flags), in_queue=~Exists(assigned), in_scope=_in_scope(user))
+    )
+    return IntakeLine.of(authz.get_or_deny(qs, pk))
+
+
+def queued_client_get_for(user: User, pk: object) -> Client:
+    """A client of the intake queue, to be taken on: 404 once anyone is assigned to her."""
+    authz.require(user, "cases.work_with_clients")
+    return authz.get_or_deny(Client.objects.filter(_queue_q()), pk)
 
 
 def client_detail_get_for(user: User, pk: int) -> Client:
     """The client with everything her page shows, fetched in a fixed number of queries."""
     authz.require(user, "cases.work_with_clients")
-    qs = (
-        clients_visible_to(user)
-        .select_related("merged_into", "consent_recorded_by", "created_by")
-        .prefetch_related(
-            "counselors",
-            Prefetch(
-                "risk_flags",
-                queryset=RiskFlag.objects.filter(flag_in_force_q(timezone.now())).select_related(
-                    "set_by"
-                ),
-                to_attr="active_risk_flags",
-            ),
-            Prefetch(
-                "consultations",
-                queryset=Consultation.objects.select_related("recorded_by", "opening", "case")
-                .prefetch_related("counselors")
-                .order_by("-started_at", "-id"),
-            ),
-            Prefetch(
-                "cases",
-                queryset=Case.objects.prefetch_related("counselors").order_by("-opened_at", "-id"),
-            ),
+    qs = clients_visible_to(user)
+    if not authz.is_supervisor(user):
+        # The end of her break-glass grant, for the page's banner: none when she is hers
+        # anyway (taken on since, or on her case).
+        granted = break_glass_grants(user, client_ref=OuterRef("pk")).order_by("-expires_at")
+        qs = qs.annotate(
+            break_glass_until=DbCase(
+                When(_own_client_scope(user), then=Value(None)),
+                default=Subquery(granted.values("expires_at")[:1]),
+                output_field=DateTimeField(),
+            )
         )
+    qs = qs.select_related("merged_into", "consent_recorded_by", "created_by").prefetch_related(
+        "counselors",
+        Prefetch(
+            "risk_flags",
+            queryset=RiskFlag.objects.filter(flag_in_force_q(timezone.now())).select_related(
+                "set_by"
+            ),
+            to_attr="active_risk_flags",
+        ),
+        Prefetch(
+            "consultations",
+            queryset=Consultation.objects.select_related("recorded_by", "opening", "case")
+            .prefetch_related("counselors")
+            .order_by("-started_at", "-id"),
+        ),
+        Prefetch(
+            "cases",
+            queryset=Case.objects.prefetch_related("counselors").order_by("-opened_at", "-id"),
+        ),
     )
     return authz.get_or_deny(qs, pk)
 

@@ -97,14 +97,18 @@ def test_anonymous_is_sent_to_login(client, world, page_name):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_a_colleague_sees_queued_clients_but_not_assigned_ones(client, colleague, counselor):
+def test_a_colleague_opens_neither_queued_nor_assigned_clients(client, colleague, counselor):
+    # Least access (issue 7): the intake queue is no longer in every counselor's scope; she
+    # sees a queued woman only as a line of the queue tab.
     queued = ClientFactory()
     mine = ClientFactory(counselors=[counselor])
     client.force_login(colleague)
-    assert client.get(reverse("cases:client_detail", args=[queued.pk])).status_code == 200
+    assert client.get(reverse("cases:client_detail", args=[queued.pk])).status_code == 404
     assert client.get(reverse("cases:client_detail", args=[mine.pk])).status_code == 404
     listing = client.get(reverse("cases:client_list")).content.decode()
-    assert queued.nickname in listing and mine.nickname not in listing
+    assert queued.nickname not in listing and mine.nickname not in listing
+    queue = client.get(reverse("cases:client_list"), {"tab": "queue"}).content.decode()
+    assert queued.nickname in queue and mine.nickname not in queue
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

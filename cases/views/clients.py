@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from core.choices import Ward
 from core.paging import paginate
 from tsunagari.forms import form_add_service_errors
 
+from ..forms.access import BreakGlassForm
 from ..forms.clients import (
     ClientEditForm,
     CounselorsForm,
@@ -34,7 +36,13 @@ from ..selectors.clients import (
     client_for_page,
     client_list,
     client_search,
+    intake_line_get_for,
+    intake_lines,
+    intake_queue,
+    intake_search,
+    queued_client_get_for,
 )
+from ..services.access import client_break_glass
 from ..services.clients import (
     client_assign_counselors,
     client_merge,
@@ -64,8 +72,15 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
     ward = ward if ward in Ward.values else ""
     status = status if status in Client.Status.values else ""
     risk = risk if risk in RiskFlag.Kind.values else ""
-    clients = client_list(request.user, q=q, queue=queue, ward=ward, status=status, risk=risk)
-    page = paginate(request, clients)
+    if queue:
+        # The queue is not her clients: a minimal line each (no ward, age or flag kind, so
+        # those filters do not apply), from which she takes one on or opens one by break-glass.
+        ward = status = risk = ""
+        page = paginate(request, intake_queue(request.user, q=q))
+        page.object_list = intake_lines(page.object_list)
+    else:
+        clients = client_list(request.user, q=q, ward=ward, status=status, risk=risk)
+        page = paginate(request, clients)
     filters = {k: v for k, v in {"q": q, "ward": ward, "status": status, "risk": risk}.items() if v}
     if queue:
         filters["tab"] = "queue"
@@ -94,8 +109,42 @@ def intake(request: HttpRequest) -> HttpResponse:
     """Step 1 of intake: search before create."""
     authz.require(request.user, "cases.work_with_clients")
     q = request.GET.get("q", "").strip()
-    results = list(client_search(request.user, q)) if q else []
+    results = intake_search(request.user, q) if q else []
     return render(request, "cases/clients/intake.html", {"q": q, "results": results})
+
+
+@login_required
+@logs_access("view", "cases.intake_line", id_kwarg="pk")
+def client_break_glass_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the record of a woman outside her scope before taking her on: she says why, the
+    grant is written, then the record shows (for BREAK_GLASS_MINUTES). Her own client (or
+    anyone for a supervisor) goes straight to the record."""
+    line = intake_line_get_for(request.user, pk)
+    if line.in_scope:
+        return redirect("cases:client_detail", pk=line.pk)
+    authz.require(request.user, "cases.break_glass_client", line)
+    form = BreakGlassForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                client_break_glass(request=request, client=line, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                return redirect("cases:client_detail", pk=line.pk)
+        status = 400
+    return render(
+        request,
+        "cases/clients/break_glass.html",
+        {
+            "line": line,
+            "form": form,
+            "can_take_on": line.in_queue and authz.is_counselor(request.user),
+            "minutes": settings.BREAK_GLASS_MINUTES,
+        },
+        status=status,
+    )
 
 
 def _prefill_from_search(q: str) -> dict:
@@ -222,7 +271,18 @@ def risk_flag_remove(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespons
 @login_required
 @require_POST
 def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    """A supervisor sets the counselors; a counselor takes on a client from the intake queue."""
+    """A supervisor sets the counselors; a counselor takes on a client from the intake queue
+    (one click, from her intake line: the queue is not in her scope, so not client_for_page)."""
+    if request.POST.get("take_on") and not authz.can(request.user, "cases.assign_counselors"):
+        client = queued_client_get_for(request.user, pk)
+        authz.require(request.user, "cases.take_on_client", client)
+        try:
+            client_take_on(client=client, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("cases:client_list")
+        messages.success(request, _("The counselors were updated."))
+        return redirect("cases:client_detail", pk=client.pk)
     client = client_for_page(request.user, pk)
     if authz.can(request.user, "cases.assign_counselors"):
         form = CounselorsForm(request.POST)
@@ -230,14 +290,6 @@ def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Choose counselors from the list."))
             return redirect("cases:client_detail", pk=client.pk)
         counselors = list(form.cleaned_data["counselors"])
-    elif request.POST.get("take_on") and authz.can(request.user, "cases.take_on_client", client):
-        try:
-            client_take_on(client=client, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The counselors were updated."))
-        return redirect("cases:client_detail", pk=client.pk)
     else:
         raise authz.Denied(Client, client.pk)
     client_assign_counselors(client=client, counselors=counselors, by=request.user)

@@ -1,4 +1,4 @@
-"""Supervisor overview pages: caseload per counselor and the risk board.
+"""Supervisor overview pages: caseload per counselor, the risk board, break-glass openings.
 
 Both show personal data (names of clients, risks), so both record the access. Anyone who is
 not a supervisor gets 404: the selectors refuse them.
@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from audit.decorators import logs_access
-from audit.models import AccessLog
-from core import registry
+from audit.models import AccessLog, BreakGlassAccess
+from core import authz, registry
 from core.paging import paginate
 
+from ..forms.access import BreakGlassFilterForm
 from ..forms.cases import RiskBoardFilterForm
 from ..models import Case, RiskFlag
+from ..selectors.access import break_glass_accesses_for
 from ..selectors.supervisor import (
     attach_case_counselors,
     caseload_by_counselor,
@@ -81,4 +83,32 @@ def risk_board(request: HttpRequest) -> HttpResponse:
         request,
         "cases/supervisor/risk_board.html",
         {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@login_required
+@logs_access(AccessLog.Action.LIST, BreakGlassAccess)
+def break_glass_list(request: HttpRequest) -> HttpResponse:
+    """Who opened which record outside her scope, when, why and until when; newest first."""
+    authz.require(request.user, "cases.review_break_glass")
+    form = BreakGlassFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(
+            request, "cases/supervisor/break_glass.html", {"form": form, "page": None}, status=400
+        )
+    data = form.cleaned_data if form.is_bound else {}
+    accesses = break_glass_accesses_for(
+        request.user,
+        by=data.get("user"),
+        day_from=data.get("day_from"),
+        day_to=data.get("day_to"),
+    )
+    page = paginate(request, accesses)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/supervisor/break_glass.html",
+        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
     )

@@ -39,6 +39,8 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "cases.view_consultation": ("consultation", HERS),
     "cases.assign_counselors": (None, SUPERVISORS),
     "cases.take_on_client": ("queued_client", {"counselor", "colleague"}),
+    "cases.break_glass_client": ("queued_client", {"counselor", "colleague"}),
+    "cases.review_break_glass": (None, SUPERVISORS),
     "cases.merge_clients": (None, SUPERVISORS),
     "cases.approve_closure": (None, SUPERVISORS),
     "cases.reopen_case": (None, SUPERVISORS),
