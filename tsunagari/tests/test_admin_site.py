@@ -24,6 +24,10 @@ def test_a_supervisor_signs_in_on_the_admin_login_page(client, supervisor, passw
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+    # The admin's login is the password step only: the admin sends her to the MFA step first.
+    step = client.get("/admin/")
+    assert step.status_code == 302 and step["Location"].startswith("/accounts/mfa/enrol/")
+    client.force_login(supervisor)  # both steps
     assert client.get("/admin/").status_code == 200
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from conftest import totp_code, totp_device
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Screenshots land in the system temp directory for a person to look at.
@@ -18,6 +20,7 @@ SCREENSHOT_DIR = Path(tempfile.gettempdir())
 def test_counselor_signs_in_uses_the_menu_by_keyboard_and_signs_out(page, counselor, password):
     counselor.display_name = "相談員 佐藤"
     counselor.save(update_fields=["display_name"])
+    device = totp_device(counselor)
 
     page.goto("/accounts/login/")
     expect(page.locator("html")).to_have_attribute("lang", "ja")
@@ -36,9 +39,13 @@ def test_counselor_signs_in_uses_the_menu_by_keyboard_and_signs_out(page, counse
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     page.screenshot(path=str(SCREENSHOT_DIR / "login.png"), full_page=True)
 
-    # The right password: home, greeted by name, in Japanese.
+    # The right password, then the code from her authenticator: home, greeted by name, in
+    # Japanese.
     page.get_by_label("パスワード").fill(password)
     page.get_by_label("パスワード").press("Enter")
+    expect(page).to_have_url(re.compile(r"/accounts/mfa/"))
+    page.locator("input[name=code]").fill(totp_code(device))
+    page.locator("input[name=code]").press("Enter")
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("相談員 佐藤さん、こんにちは")
