@@ -3,7 +3,9 @@
 Every URL pattern (every app's and the admin's, found in the resolver) is visited as every
 persona and anonymously, with real objects of one shared world and with ids that do not exist.
 Every form on every page is submitted with valid-looking values, then with one field at a time
-made hostile; every page's query parameters are given hostile values. How: `walk.py`.
+made hostile; every page's query parameters are given hostile values. Every response must carry
+the security headers (CSP without unsafe-inline, no-store, ...: `walk.security_header_problems`).
+How: `walk.py`.
 """
 
 from __future__ import annotations

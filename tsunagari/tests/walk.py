@@ -462,6 +462,41 @@ GARBAGE_QUERY = {
 }
 
 
+# --- security headers -------------------------------------------------------------------------
+
+# What every response of ours carries (README "Headers and CSP"); HSTS only over HTTPS with
+# production settings (tsunagari/tests/test_deploy_check.py).
+REQUIRED_HEADERS = {
+    "X-Frame-Options": {"DENY"},
+    "X-Content-Type-Options": {"nosniff"},
+    "Referrer-Policy": {"same-origin", "no-referrer"},
+    "Cross-Origin-Opener-Policy": {"same-origin"},
+}
+
+
+def security_header_problems(response: HttpResponse) -> list[str]:
+    """What is missing from a response's security headers (empty when all is well)."""
+    problems = [
+        f"{name}: {response.headers.get(name)!r}"
+        for name, allowed in REQUIRED_HEADERS.items()
+        if response.headers.get(name) not in allowed
+    ]
+    policy = response.headers.get("Content-Security-Policy", "")
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    for directive in ("script-src", "style-src"):
+        sources = directives.get(directive, directives.get("default-src"))
+        if sources is None or "'unsafe-inline'" in sources or "*" in sources:
+            problems.append(f"Content-Security-Policy {directive}: {sources}")
+    for directive in ("frame-ancestors", "object-src", "base-uri"):
+        if directives.get(directive) != ["'none'"]:
+            problems.append(f"Content-Security-Policy {directive}: {directives.get(directive)}")
+    if "camera=()" not in response.headers.get("Permissions-Policy", ""):
+        problems.append(f"Permissions-Policy: {response.headers.get('Permissions-Policy')!r}")
+    if "no-store" not in response.headers.get("Cache-Control", ""):
+        problems.append(f"Cache-Control: {response.headers.get('Cache-Control')!r}")
+    return problems
+
+
 # --- the walk ---------------------------------------------------------------------------------
 
 
@@ -583,6 +618,9 @@ class Walk:
                 exc, status = raised, 599
             if reach:
                 self.reached[name].add(status)
+            if response is not None:
+                for problem in security_header_problems(response):
+                    self._fail("security header missing", name, who, detail, problem)
             self._last_location = response.headers.get("Location", "") if response else ""
             if status >= 500:
                 self._fail("5xx", name, who, detail, _error_of(response, exc))
@@ -627,6 +665,9 @@ class Walk:
                     status, exc = after.status_code, None
                 except Exception as raised:
                     after, status, exc = None, 599, raised
+                for problem in security_header_problems(after) if after is not None else []:
+                    target = pattern_of(urlsplit(url).path) or url
+                    self._fail("security header missing", target, who, detail, problem)
                 if status >= 500:
                     target = pattern_of(urlsplit(url).path) or url
                     detail = f"{detail} (posted to {name})"
