@@ -41,9 +41,11 @@ def _session_store():
 def user_session_start(
     *, user: User, session_key: str, ip: str | None, user_agent: str
 ) -> UserSession:
-    return UserSession.objects.create(
-        user=user, session_key=session_key, ip=ip, user_agent=user_agent[:200]
+    # The second sign-in step signs in again on the same key: one row per session still.
+    row, _ = UserSession.objects.update_or_create(
+        session_key=session_key, defaults={"user": user, "ip": ip, "user_agent": user_agent[:200]}
     )
+    return row
 
 
 def user_session_seen(*, session_key: str | None) -> None:
