@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core import authz, registry
 from core.roles import Role
 
-from . import demo, timeline
+from . import demo, privacy, timeline
 from .selectors import dashboard, supervisor
 from .services import clients as client_services
 
@@ -139,4 +139,18 @@ registry.grant_models(
         "supportgoal": ("view",),
         "supportaction": ("view",),
     },
+)
+
+
+# --- her APPI rights: what this app holds about her (disclosure, erasure, retention) --------
+registry.client_data.register(
+    registry.ClientDataHolder(
+        key="cases",
+        label=_("Clients, consultations and cases"),
+        disclose=privacy.disclose,
+        anonymise=privacy.anonymise,
+        last_activity=privacy.last_activity,
+        records=privacy.records,
+        order=0,
+    )
 )

@@ -297,6 +297,42 @@ class AdminFilter:
 admin_filters: Registry[AdminFilter] = Registry("admin_filters")
 
 
+# --- what is held about a client (disclosure, erasure, retention) ----------------------------
+
+
+@dataclass(frozen=True)
+class ClientDataHolder:
+    """One app's rows about a client, for her rights under the APPI (`privacy`): disclosure
+    (開示請求), erasure (削除請求) and the retention job.
+
+    `disclose(client)` returns everything the app holds about her as plain JSON values (str,
+    int, bool, None, lists and dicts of them; times as ISO strings), grouped under labelled
+    sections: a list of `{"label": ..., "rows": [{field label: value, ...}]}`; it runs a fixed
+    number of queries. `anonymise(client, now)` runs inside the privacy service's transaction,
+    with her row locked, and removes what identifies her: names, phone numbers, LINE ids and
+    every free text (in the rows and in their pghistory event rows), keeping the coded data
+    (kinds, dates, wards, age bands, statuses, outcomes) so that figures do not change; it is
+    idempotent and returns what it scrubbed as {label: count}. `last_activity()` returns an
+    expression evaluated on a Client queryset (a subquery correlated by `OuterRef("pk")`, or
+    `F()` of her own columns), the time of the
+    latest thing the app recorded about her, or NULL; the retention job takes the latest of
+    every holder's in one query. `records(client)` names her rows the way the access log does,
+    {object type ("cases.case"): ids}, so that the audit app's holder can disclose who looked at
+    each of them. Each of the three may be None (the access log discloses only).
+    """
+
+    key: str
+    label: Any
+    disclose: Callable[[Any], list[Mapping[str, Any]]]
+    anonymise: Callable[..., Mapping[str, int]] | None = None
+    last_activity: Callable[[], Any] | None = None
+    records: Callable[[Any], Mapping[str, Iterable[Any]]] | None = None
+    order: int = 0
+
+
+client_data: Registry[ClientDataHolder] = Registry("client_data")
+
+
 # --- periodic work (Celery beat) ------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from core.queries import count_of
 from core.roles import Role
 from core.time import local_date, start_of_day
 
-from . import demo, services, timeline
+from . import demo, privacy, services, timeline
 from .admin import ClientOverdueFollowUpFilter, OverdueFollowUpFilter
 from .models import FollowUp
 from .selectors import followups_open_counts_for_assignee, overdue_q
@@ -169,5 +169,19 @@ registry.page_sections.register(
         page="cases.case_detail",
         template="followups/sections/case.html",
         context=_case_section,
+    )
+)
+
+
+# --- her APPI rights: her follow-ups (disclosure, erasure, retention) ---------------------
+registry.client_data.register(
+    registry.ClientDataHolder(
+        key="followups",
+        label=_("Follow-ups"),
+        disclose=privacy.disclose,
+        anonymise=privacy.anonymise,
+        last_activity=privacy.last_activity,
+        records=privacy.records,
+        order=10,
     )
 )

@@ -397,6 +397,12 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Follow-ups overdue beyond this many minutes escalate to supervisors.
 FOLLOWUP_ESCALATE_AFTER_MINUTES = _int("FOLLOWUP_ESCALATE_AFTER_MINUTES", 24 * 60)
 
+# Privacy: a client with no activity for this many years is anonymised by the daily retention
+# job (privacy.tasks.retention_anonymise).
+RETENTION_YEARS = _int("RETENTION_YEARS", 5)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
+
 # A break-glass opening (a counselor reading a record outside her scope, with a reason) lasts
 # this many minutes; then she must state a reason again.
 BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60)

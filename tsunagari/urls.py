@@ -11,6 +11,7 @@ urlpatterns = [
     path("openings/", include("openings.urls")),
     path("followups/", include("followups.urls")),
     path("notifications/", include("notifications.urls")),
+    path("privacy/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -350,7 +350,9 @@ def test_client_detail_query_budget(client, counselor, django_assert_max_num_que
     # 12 unread-notification count (navigation badge), 13 access-log insert, 14 the test
     # app's section (tests/testapp registers one). The follow-ups are the followups app's
     # section. (A supervisor's page adds one: the counselor choices of her assignment form.)
-    with django_assert_max_num_queries(14):
+    # +1 the privacy section (her consent withdrawal, a pending erasure request, her
+    # anonymisation in one query, for every role: whoever would share her must see it).
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("cases:client_detail", args=[her.pk]))
     assert len(response.context["consultations"]) == rows
 

@@ -1,7 +1,7 @@
 """The test app's registrations: one of every extension point of `core.registry`."""
 
 from django.contrib import admin
-from django.db.models import OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 
 from core import authz, registry
 from core.queries import count_of
@@ -135,4 +135,31 @@ class VisitedFilter(admin.SimpleListFilter):
 
 registry.admin_filters.register(
     registry.AdminFilter(key="testapp.visited", model="cases.client", filter=VisitedFilter)
+)
+
+
+# --- her APPI rights: her visits are disclosed, anonymised and count as activity ---------------
+def disclose_visits(client) -> list[dict]:
+    rows = [{"place": v.place, "at": v.at.isoformat()} for v in Visit.objects.filter(client=client)]
+    return [{"label": "Visits", "rows": rows}]
+
+
+def anonymise_visits(client, now) -> dict[str, int]:
+    scrubbed = Visit.objects.filter(client=client).exclude(place="").update(place="")
+    return {"visits": scrubbed} if scrubbed else {}
+
+
+registry.client_data.register(
+    registry.ClientDataHolder(
+        key="testapp",
+        label="Visits",
+        disclose=disclose_visits,
+        anonymise=anonymise_visits,
+        last_activity=lambda: Subquery(
+            Visit.objects.filter(client_id=OuterRef("pk")).order_by("-at").values("at")[:1]
+        ),
+        records=lambda client: {
+            "testapp.visit": Visit.objects.filter(client=client).values_list("pk", flat=True)
+        },
+    )
 )

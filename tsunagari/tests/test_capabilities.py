@@ -57,6 +57,11 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "accounts.reset_mfa": (None, SUPERVISORS),
     "accounts.unlock_user": (None, SUPERVISORS),
     "referrals.receive_referrals": (None, {"expert"}),
+    "privacy.disclose_client": ("client", SUPERVISORS),
+    "privacy.request_erasure": ("client", HERS),
+    "privacy.decide_erasure": (None, SUPERVISORS),
+    "privacy.withdraw_consent": ("client", HERS),
+    "privacy.may_share_client": ("client", set()),  # she has not consented to sharing
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 

@@ -38,6 +38,7 @@ from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 from openings.models import Channel, OpeningException
 from openings.services import opening_exception_create, opening_rule_create
+from privacy.services import consent_withdraw, erasure_request_create
 
 from .walk import (
     MISSING_ID,
@@ -132,6 +133,9 @@ def world(counselor, colleague, supervisor, expert) -> World:
     AccessLog.objects.create(
         user=supervisor, action="view", object_type="cases.client", object_id=str(her.pk)
     )
+    # Her rights: an erasure request for rin awaiting a supervisor, a consent withdrawal.
+    erasure = erasure_request_create(client=rin, received_via="phone", reason="", by=counselor)
+    consent_withdraw(client=her, scope="sharing", method="line", by=counselor)
     DigestRun.objects.create(user=counselor, date=today, item_count=1)
     interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
     CrontabSchedule.objects.create(minute="15", hour="3")
@@ -145,7 +149,7 @@ def world(counselor, colleague, supervisor, expert) -> World:
     }
     for record in [consultation, flag, note, goal, action, followup, closure, merge]:
         objects.setdefault(type(record), []).append(record)
-    for record in [notification, rule, exception]:
+    for record in [notification, rule, exception, erasure]:
         objects.setdefault(type(record), []).append(record)
     return objects
 
@@ -258,7 +262,10 @@ def test_every_page_that_shows_personal_data_writes_an_access_log_row(world, sup
     unlogged = []
     for pattern in url_patterns():
         app = pattern.name.split(":")[0]
-        if app not in {"cases", "followups", "notifications"} or pattern.name in NO_PERSONAL_DATA:
+        if (
+            app not in {"cases", "followups", "notifications", "privacy"}
+            or pattern.name in NO_PERSONAL_DATA
+        ):
             continue
         for url in _urls_of(pattern, world)[0]:
             before = AccessLog.objects.count()

@@ -1,0 +1,38 @@
+"""What the privacy app contributes to the shared extension points (`core.registry`)."""
+
+from celery.schedules import crontab
+
+from core import authz, registry
+
+from .selectors import client_privacy_summary
+
+# --- the retention job: daily, at night ---------------------------------------------------
+registry.periodic_tasks.register(
+    registry.PeriodicTask(
+        key="privacy-retention-anonymise",
+        task="privacy.tasks.retention_anonymise",
+        schedule=crontab(hour=2, minute=30),  # CELERY_TIMEZONE: Asia/Tokyo
+    )
+)
+
+
+# --- the client's page: consent withdrawal, erasure, disclosure (one query) -------------------
+def _client_section(request, client) -> dict:
+    user = request.user
+    return {
+        "summary": client_privacy_summary(client),
+        "client": client,
+        "may_disclose": authz.is_supervisor(user),
+        "may_request": client.status != client.Status.MERGED,
+    }
+
+
+registry.page_sections.register(
+    registry.PageSection(
+        key="privacy.client",
+        page="cases.client_detail",
+        template="privacy/sections/client.html",
+        context=_client_section,
+        order=90,
+    )
+)
