@@ -324,7 +324,8 @@ def test_client_list_query_budget(client, counselor, django_assert_max_num_queri
     # 1 session, 2 user, 3 roles (groups), 4 count for the paginator, 5 the page of clients
     # with last consultation / open cases / risk / queue as subqueries, 6 unread-notification
     # count (navigation badge), 7 access-log insert.
-    with django_assert_max_num_queries(7):
+    # +1 since two-step sign-in: the session's MFA device (django_otp's OTPMiddleware).
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("cases:client_list"), {"q": "さくら"})
     assert len(response.context["page"].object_list) == rows
 
@@ -350,9 +351,10 @@ def test_client_detail_query_budget(client, counselor, django_assert_max_num_que
     # 12 unread-notification count (navigation badge), 13 access-log insert, 14 the test
     # app's section (tests/testapp registers one). The follow-ups are the followups app's
     # section. (A supervisor's page adds one: the counselor choices of her assignment form.)
+    # +1 since two-step sign-in: the session's MFA device (django_otp's OTPMiddleware).
     # +1 the privacy section (her consent withdrawal, a pending erasure request, her
     # anonymisation in one query, for every role: whoever would share her must see it).
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("cases:client_detail", args=[her.pk]))
     assert len(response.context["consultations"]) == rows
 
@@ -364,7 +366,8 @@ def test_intake_search_query_budget(client, counselor, django_assert_max_num_que
     client.force_login(counselor)
     # 1 session, 2 user, 3 roles, 4 matching clients with their summaries, 5 unread-notification
     # count (navigation badge), 6 access-log insert.
-    with django_assert_max_num_queries(6):
+    # +1 since two-step sign-in: the session's MFA device (django_otp's OTPMiddleware).
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("cases:intake"), {"q": "あやめ"})
     assert len(response.context["results"]) == rows
 
@@ -375,5 +378,6 @@ def test_consultation_detail_query_budget(client, counselor, django_assert_max_n
     client.force_login(counselor)
     # 1 session, 2 user, 3 roles, 4 consultation (+ client, recorder, opening, case),
     # 5 its counselors, 6 unread-notification count (navigation badge), 7 access-log insert.
-    with django_assert_max_num_queries(7):
+    # +1 since two-step sign-in: the session's MFA device (django_otp's OTPMiddleware).
+    with django_assert_max_num_queries(8):
         client.get(reverse("cases:consultation_detail", args=[consultation.pk]))

@@ -25,7 +25,8 @@ CHANGELIST = reverse("admin:followups_followup_changelist")
 # filter's choices, the filtered COUNT (show_full_result_count is off), the user's and her
 # groups' permissions (the sidebar lists other apps' models), the rows with client, case and
 # assignee joined, the access-log INSERT, date_hierarchy's MIN/MAX and its date list; margin 2.
-CHANGELIST_BUDGET = 13
+# +1 since two-step sign-in: the session's MFA device (django_otp's OTPMiddleware).
+CHANGELIST_BUDGET = 14
 
 
 def _at(**delta) -> datetime.datetime:
