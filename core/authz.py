@@ -8,6 +8,20 @@ Two layers:
   Views, selectors, services, forms, templates (`{% load authz %}{% if user|can:"..." %}`) and
   the admin site ask these; record-level ones delegate to the app's scoped selectors.
 
+Who sees which records (least access; the querysets are `cases.selectors.access`):
+- a supervisor sees everything, and needs no break-glass;
+- a counselor sees her own clients and cases: clients she is assigned to, clients on whose case
+  she works, and those cases. Nothing else: the intake queue (active clients nobody is assigned
+  to) is not hers. Intake shows such a woman as a minimal line only (nickname, last contact,
+  waiting since, "urgent" when a risk flag is in force, never which one, her phone or notes);
+  from it she takes her on in one click (`cases.take_on_client`: then she is hers) or opens the
+  record before taking her on by break-glass (`cases.break_glass_client`): she states a reason,
+  `audit.BreakGlassAccess` and a security event are written, and for `BREAK_GLASS_MINUTES` the
+  client, her consultations and her cases are in her scope (a banner says so on the record);
+  supervisors review these openings (`cases.review_break_glass`). Opening the record's URL
+  without a grant is 404 like any other record that is not hers;
+- a coordinator sees counts only; an expert only what is referred to her.
+
 The answer for "not yours" is always 404, never 403, so a page or record gives no hint that it
 exists: `require` and `get_or_deny` raise `Denied`, a 404 that the access log records as a
 security event (`audit.middleware`), so probing shows up. Services raise PermissionDenied for
