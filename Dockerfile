@@ -35,4 +35,5 @@ RUN useradd --system --create-home --uid 10001 tsunagari
 USER tsunagari
 
 EXPOSE 8000
-CMD ["gunicorn", "tsunagari.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The access log and its format (no query strings) come from gunicorn.conf.py.
+CMD ["gunicorn", "tsunagari.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
