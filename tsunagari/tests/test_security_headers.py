@@ -17,7 +17,9 @@ from django.test import Client as HttpClient
 from django.test import override_settings
 from django.urls import path
 
+from accounts.tests.factories import UserFactory
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from core.roles import Role
 
 from .walk import security_header_problems
 
@@ -213,9 +215,9 @@ def _watch(page) -> list[str]:
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "response",
-        lambda response: problems.append(f"{response.status} {response.url}")
-        if response.status >= 400
-        else None,
+        lambda response: (
+            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
     )
     return problems
 
@@ -323,3 +325,19 @@ def test_an_inline_script_is_refused_and_reported_by_the_browser(page, login, co
     assert blocked is False
     assert any("script-src" in v for v in page.evaluate("window.__violations"))
     assert any("Content Security Policy" in p for p in problems)
+
+
+def test_the_sign_in_steps_and_enrolment_work_under_the_policy(page, password):
+    # A newcomer without an authenticator: password, then the enrolment page with its QR code.
+    newcomer = UserFactory(username="newcomer", roles=[Role.COUNSELOR])
+    problems = _watch(page)
+    _visit(page, "/accounts/login/", problems)
+    page.get_by_label("ユーザー名").fill(newcomer.username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/accounts/mfa/enrol/**")
+    page.wait_for_load_state("load")
+    assert page.locator("svg").first.is_visible()
+    for violation in page.evaluate("window.__violations"):
+        problems.append(f"enrolment: CSP violation {violation}")
+    assert problems == []
