@@ -42,6 +42,12 @@ class ExceptionTypeOnly(logging.Filter):
     or validation error can quote the personal data that caused it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict) and "exc" in record.args:
+            # Celery's task failure line ("Task ... raised unexpected: %(exc)s") quotes the
+            # exception's repr.
+            failed = record.exc_info[1] if record.exc_info else None
+            name = type(failed).__qualname__ if failed is not None else "exception"
+            record.args = {**record.args, "exc": f"{name} (message withheld)", "traceback": ""}
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             frames = "".join(traceback.format_tb(exc.__traceback__))

@@ -458,3 +458,6 @@ ADMINS: list[tuple[str, str]] = []
 # Error reports (and the debug page on a developer's machine) hide every POST value and the
 # settings and variables that look secret or personal.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "tsunagari.logs.NoRequestDataReporterFilter"
+# The Celery worker logs through this LOGGING too (with its filters), not through handlers of
+# its own that would print a failed task's exception message.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -236,3 +236,20 @@ def test_gunicorns_access_log_keeps_the_path_without_the_query_string():
     access = [line for line in output.splitlines() if '"GET /cases/clients/ HTTP/1.1"' in line]
     assert access, output
     assert leaks(output) == [], output
+
+
+def test_a_failed_celery_task_is_logged_without_the_exceptions_message():
+    # Celery's own failure line, from a real task run through Celery's tracer.
+    from tsunagari.celery import app
+
+    @app.task(name="tests.logs.fails_with_a_phone_number")
+    def fails() -> None:
+        raise ValueError(f"duplicate key (phone)=({PHONE})")
+
+    with captured_logs() as logs:
+        fails.apply()
+
+    text = logs.getvalue()
+    assert "tests.logs.fails_with_a_phone_number" in text and "raised unexpected" in text
+    assert "ValueError (message withheld)" in text
+    assert leaks(text) == []
