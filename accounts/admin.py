@@ -5,7 +5,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import authz
-from core.admin import ReadOnlyInline
+from core.admin import GuardedChangelist, ReadOnlyInline
 
 from . import lockout, mfa, services
 from .models import User, UserSession
@@ -17,8 +17,9 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-@admin.action(description=_("Reset two-step verification (she enrols again)"),
-              permissions=["reset_mfa"])
+@admin.action(
+    description=_("Reset two-step verification (she enrols again)"), permissions=["reset_mfa"]
+)
 def reset_mfa(modeladmin, request, queryset):
     for user in queryset:
         mfa.mfa_reset(user=user, by=request.user, request=request)
@@ -66,7 +67,7 @@ class UserSessionInline(ReadOnlyInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(GuardedChangelist, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Tsunagari"), {"fields": ("display_name", "language", "daily_digest")}),

@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -13,6 +15,21 @@ class ProfileForm(forms.ModelForm):
             "language": _("Language"),
             "daily_digest": _("Morning digest of follow-ups"),
         }
+
+
+class UsernameLengthMixin:
+    """Django's sign-in form sets the username's max_length after the field is built, so no
+    validator checks it: an over-long name would reach authenticate() and the lockout's
+    varchar column. Refuse it as a form error instead."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(UsernameLengthMixin, AuthenticationForm):
+    pass
 
 
 class MFACodeForm(forms.Form):

@@ -81,8 +81,9 @@ def mfa_enrol_confirm(*, request, key: str, code: str) -> list[str] | None:
     totp.time = time.time()
     token = _normalise(code)
     if not token.isdigit() or not totp.verify(int(token), tolerance=1):
-        security_event_record(kind=SecurityEvent.Kind.MFA_FAILED, request=request, user=user,
-                              detail="enrol")
+        security_event_record(
+            kind=SecurityEvent.Kind.MFA_FAILED, request=request, user=user, detail="enrol"
+        )
         return None
     # Locked: two tabs confirming at once must not leave her with two authenticators.
     User.objects.select_for_update().get(pk=user.pk)

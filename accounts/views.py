@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.http import safe_next_url
 
 from . import mfa
-from .forms import MFACodeForm, MFAEnrolForm, ProfileForm
+from .forms import LoginForm, MFACodeForm, MFAEnrolForm, ProfileForm
 from .lockout import lockout_response
 from .services import user_update_profile
 
@@ -24,6 +24,7 @@ class LoginView(auth_views.LoginView):
     else: the session is not verified yet."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def get_success_url(self):

@@ -48,9 +48,7 @@ def followup_mine(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     tomorrow = start_of_day(local_date(now) + datetime.timedelta(days=1))
     totals = followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
-    page = paginate(
-        request, followups_open_for_assignee(request.user), count=sum(totals.values())
-    )
+    page = paginate(request, followups_open_for_assignee(request.user), count=sum(totals.values()))
     groups: dict[str, list[FollowUp]] = {"overdue": [], "today": [], "later": []}
     for followup in page:
         if followup.due_at < now:

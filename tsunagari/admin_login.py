@@ -10,10 +10,11 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.forms import UsernameLengthMixin
 from core import authz
 
 
-class SupervisorAuthenticationForm(AdminAuthenticationForm):
+class SupervisorAuthenticationForm(UsernameLengthMixin, AdminAuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         AuthenticationForm.confirm_login_allowed(self, user)  # an inactive account is refused
         if not authz.can(user, "accounts.use_admin"):

@@ -35,7 +35,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-
 class RegisteredSchedule(Mapping):
     """Beat's schedule: the periodic tasks the apps registered (`core.registry.periodic_tasks`).
 

@@ -65,6 +65,7 @@ def test_the_lockout_page_does_not_tell_whether_the_account_exists(client, couns
     invented = client.post(LOGIN, {"username": "nobody-here", "password": "x"})
 
     assert real.status_code == invented.status_code == 429
+
     def main(response) -> str:  # the page's own words (tokens and nonces differ per request)
         return re.search(r"<main.*</main>", response.content.decode(), re.S).group(0)
 

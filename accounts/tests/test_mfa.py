@@ -200,13 +200,21 @@ def test_settings_refuse_mfa_off_when_debug_is_off():
         "import django; django.setup()"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: MFA_REQUIRED=false" in result.stderr.strip().splitlines()[-1]
     relaxed = subprocess.run(
-        [sys.executable, "-c", code], cwd=settings.BASE_DIR,
-        env={**env, "DEBUG": "true"}, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert relaxed.returncode == 0, relaxed.stderr

@@ -25,6 +25,7 @@ from playwright.sync_api import Page, expect
 
 from audit.models import AccessLog
 from cases.models import Case, CaseClosureRequest, CaseEvent, Client, Consultation
+from conftest import totp_code, totp_device
 from followups.models import FollowUp
 from followups.tasks import sweep_due
 from notifications.models import Notification
@@ -221,11 +222,16 @@ def test_line_intake_to_reminder_to_supervised_closing(
     )
     context.set_default_timeout(15_000)
     sv = context.new_page()
+    authenticator = totp_device(supervisor)  # she enrolled on her first day
     try:
         sv.goto("/accounts/login/")
         sv.get_by_label("ユーザー名").fill(supervisor.username)
         sv.get_by_label("パスワード").fill(password)
         sv.get_by_label("パスワード").press("Enter")
+        # The second step: a code from her authenticator app.
+        sv.wait_for_url("**/accounts/mfa/**")
+        sv.locator("input[name=code]").fill(totp_code(authenticator))
+        sv.locator("input[name=code]").press("Enter")
         expect(sv.get_by_role("heading", level=1)).to_contain_text("SV 田中")
 
         sv_nav = sv.get_by_role("navigation", name="メインナビゲーション")

@@ -140,7 +140,6 @@ def case_open(request: HttpRequest) -> HttpResponse:
     return _case_open(request, client_pk=client_pk)
 
 
-
 # --- the case page ----------------------------------------------------------------------
 
 

@@ -69,6 +69,7 @@ class SubprocessWorker:
             "DJANGO_SETTINGS_MODULE": "tsunagari.settings_test",
             "CONN_MAX_AGE": "0",
         }
+        self._logstream = self.logfile.open("ab")
         self.process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "celery"),
@@ -87,13 +88,13 @@ class SubprocessWorker:
                 "--without-mingle",
                 "--loglevel",
                 "INFO",
-                "--logfile",
-                str(self.logfile),
             ],
             cwd=BASE_DIR,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            # The worker logs through the project's LOGGING (its console handler, on stderr),
+            # as it does in production: that stream is the log this fixture reads.
+            stdout=self._logstream,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -127,6 +128,7 @@ class SubprocessWorker:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+        self._logstream.close()
 
     def cleanup(self) -> None:
         self.kill()

@@ -7,7 +7,8 @@ How it works:
   with a real object of the test's world and with an id that does not exist. The object's model
   comes from the pattern itself: the admin's `model_admin`, the view's `@logs_access` model, or
   the keyword / the route segment before it matched against model names (`flag_pk` ->
-  RiskFlag, `cases/<pk>` -> Case). A keyword nothing resolves is reported, naming the pattern.
+  RiskFlag, `cases/<pk>` -> Case; of several, the one in the view's app). A keyword nothing
+  resolves is reported, naming the pattern.
 - Every request runs in a savepoint that is rolled back, so the world is the same for every
   request and a refused submission can be compared with the rows as they were before it.
 - Each page's `<form>`s are parsed (stdlib html.parser); a valid-looking submission is built
@@ -164,6 +165,10 @@ def kwarg_model(pattern: Pattern, kwarg: str) -> type[models.Model] | None:
                 for m in candidates
                 if (m._meta.model_name == stem if exact else m._meta.model_name.endswith(stem))
             ]
+            if len(matches) > 1:
+                # `request_pk` on a cases page is the cases app's request, not privacy's.
+                app = pattern.callback.__module__.split(".", 1)[0]
+                matches = [m for m in matches if m._meta.app_label == app]
             if len(matches) == 1:
                 return matches[0]
     return None
