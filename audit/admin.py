@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import SupervisorAdmin
 
-from .models import AccessLog
+from .models import AccessLog, BreakGlassAccess, SecurityEvent
 
 
 @admin.register(AccessLog)
@@ -25,3 +25,25 @@ class AccessLogAdmin(SupervisorAdmin):
         # The username and roles as they were when the row was written: a display name is
         # chosen by its owner and may copy someone else's.
         return row.who
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(SupervisorAdmin):
+    list_display = ("at", "kind", "user", "username", "actor", "ip", "detail")
+    list_filter = ("kind",)
+    search_fields = ("username", "user__username", "request_id")
+    date_hierarchy = "at"
+    list_select_related = ("user", "actor")
+    # No client in these rows: reading them is not an access to personal data.
+    shows_personal_data = False
+
+
+@admin.register(BreakGlassAccess)
+class BreakGlassAccessAdmin(SupervisorAdmin):
+    list_display = ("at", "user", "object_type", "object_id", "expires_at", "ip")
+    list_filter = ("object_type",)
+    search_fields = ("object_id", "user__username", "request_id")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+    # The reason a counselor gave may describe the woman: reading it is logged.
+    shows_personal_data = True

@@ -154,3 +154,55 @@ registry.client_data.register(
         order=0,
     )
 )
+
+
+# --- the main navigation: the counselors' pages and the supervisors' menu ---------------------
+for _link in [
+    registry.NavLink(
+        "cases.intake",
+        _("New intake"),
+        "cases:intake",
+        "cases.work_with_clients",
+        order=10,
+        accesskey="n",
+    ),
+    registry.NavLink(
+        "cases.clients", _("Clients"), "cases:client_list", "cases.work_with_clients", order=20
+    ),
+    registry.NavLink(
+        "cases.cases", _("Cases"), "cases:case_list", "cases.work_with_clients", order=30
+    ),
+    registry.NavLink(
+        "cases.caseload",
+        _("Caseload per counselor"),
+        "cases:caseload",
+        "cases.supervise",
+        menu="supervision",
+        order=10,
+    ),
+    registry.NavLink(
+        "cases.risk_board",
+        _("Risk board"),
+        "cases:risk_board",
+        "cases.supervise",
+        menu="supervision",
+        order=20,
+    ),
+    registry.NavLink(
+        "cases.closure_pending",
+        _("Closing requests"),
+        "cases:closure_pending",
+        "cases.approve_closure",
+        menu="supervision",
+        order=30,
+    ),
+    registry.NavLink(
+        "cases.break_glass",
+        _("Break-glass openings"),
+        "cases:break_glass_list",
+        "cases.review_break_glass",
+        menu="supervision",
+        order=60,
+    ),
+]:
+    registry.nav_links.register(_link)

@@ -211,6 +211,25 @@ home_blocks: Registry[HomeBlock] = Registry("home_blocks")
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """A link in the main navigation: `menu` "main" (the bar itself) or "supervision" (the
+    supervisors' menu). Shown to users who have `capability` (a page-kind capability of
+    `core.authz`), in `order`. `label` is a lazy translation; `accesskey` is optional."""
+
+    key: str
+    label: Any
+    url_name: str
+    capability: str
+    menu: str = "main"
+    order: int = 0
+    accesskey: str = ""
+
+
+nav_links: Registry[NavLink] = Registry("nav_links")
+NAV_MENUS = ("main", "supervision")
+
+
+@dataclass(frozen=True)
 class SupervisionFigure:
     """A figure on the supervisors' pages: a column of the caseload table (one value per
     counselor) and/or a card of the supervision summary (one total).

@@ -185,3 +185,10 @@ registry.client_data.register(
         order=10,
     )
 )
+
+
+registry.nav_links.register(
+    registry.NavLink(
+        "followups.mine", _("Follow-ups"), "followups:mine", "followups.view_followups", order=40
+    )
+)

@@ -1,6 +1,7 @@
 """What the openings app contributes to the shared extension points (`core.registry`)."""
 
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
 
 from core import authz, registry
 from core.roles import Role
@@ -55,4 +56,15 @@ registry.grant_models(
         "openingexception": ("view", "add", "change", "delete"),
         "opening": ("view",),
     },
+)
+
+
+registry.nav_links.register(
+    registry.NavLink(
+        "openings.calendar",
+        _("Opening calendar"),
+        "openings:calendar",
+        "openings.view_calendar",
+        order=90,
+    )
 )

@@ -1,6 +1,7 @@
 """What the privacy app contributes to the shared extension points (`core.registry`)."""
 
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
 
 from core import authz, registry
 
@@ -34,5 +35,17 @@ registry.page_sections.register(
         template="privacy/sections/client.html",
         context=_client_section,
         order=90,
+    )
+)
+
+
+registry.nav_links.register(
+    registry.NavLink(
+        "privacy.erasure_queue",
+        _("Erasure requests"),
+        "privacy:erasure_queue",
+        "privacy.decide_erasure",
+        menu="supervision",
+        order=70,
     )
 )

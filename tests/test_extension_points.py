@@ -229,3 +229,22 @@ def test_beat_runs_the_registered_periodic_tasks():
     DatabaseScheduler(app=app)
     row = PeriodicTask.objects.get(name="testapp-tick")
     assert (row.task, row.interval.every) == ("tests.testapp.tasks.tick", 300)
+
+
+@pytest.mark.django_db
+def test_the_supervisors_menu_shows_the_test_apps_link(client, supervisor, counselor):
+    client.force_login(supervisor)
+    html = client.get("/").content.decode()
+    menu = html.split('aria-labelledby="supervisor-menu"')[1].split("</ul>")[0]
+    assert "Visits (test app)" in menu
+    # Registered links keep their order: the cases app's first, the test app's last.
+    assert menu.index(reverse("cases:caseload")) < menu.index("Visits (test app)")
+    client.force_login(counselor)
+    assert "Visits (test app)" not in client.get("/").content.decode()
+
+
+def test_a_nav_link_to_an_unknown_menu_is_refused():
+    from core.templatetags.authz import nav_links
+
+    with pytest.raises(ValueError):
+        nav_links(None, "sidebar")

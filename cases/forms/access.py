@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import users_with_roles
 from core.bounds import REASON_MAX, validate_fact_date
 from core.roles import Role
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from core.widgets import DATE_WIDGET
 
 
 class BreakGlassForm(forms.Form):

@@ -23,12 +23,11 @@ from core.bounds import (
     validate_schedule_datetime,
 )
 from core.roles import Role
+from core.widgets import DATE_WIDGET, DATETIME_WIDGET
 
 from ..models import Case, Client, Consultation, RiskFlag
 from ..services.clients import phone_clean
 
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # "None" alone is translated by the admin's catalogue first (as "None"); a context keeps ours.
 OUTCOME_CHOICES = [
     (value, pgettext_lazy("consultation outcome", "None") if value == "none" else label)

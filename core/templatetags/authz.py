@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
-from core import authz
+from core import authz, registry
 
 register = template.Library()
 
@@ -16,3 +17,16 @@ def can(user: Any, capability: str) -> bool:
     """Whether `user` has `capability` (a kind of page; record-level questions belong in the
     view, which has the record)."""
     return authz.can(user, capability)
+
+
+@register.simple_tag
+def nav_links(user: Any, menu: str) -> list[dict[str, str]]:
+    """The links of `menu` ("main" or "supervision") this user may follow, as the apps
+    register them (`core.registry.nav_links`)."""
+    if menu not in registry.NAV_MENUS:
+        raise ValueError(f"unknown menu {menu!r}")
+    return [
+        {"label": link.label, "url": reverse(link.url_name), "accesskey": link.accesskey}
+        for link in registry.nav_links
+        if link.menu == menu and authz.can(user, link.capability)
+    ]

@@ -163,3 +163,15 @@ registry.client_data.register(
         },
     )
 )
+
+# A link in the supervisors' menu (the test app has no pages of its own: it links the admin).
+registry.nav_links.register(
+    registry.NavLink(
+        "testapp.visits",
+        "Visits (test app)",
+        "admin:index",
+        "cases.supervise",
+        menu="supervision",
+        order=999,
+    )
+)
