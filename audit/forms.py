@@ -27,6 +27,7 @@ class AccessReviewForm(forms.Form):
         queryset=User.objects.order_by("display_name", "username"),
         required=False,
         empty_label=_("Anyone"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     start = forms.DateTimeField(
         label=_("From"), widget=DATETIME_WIDGET, validators=[validate_fact_datetime]
@@ -34,10 +35,17 @@ class AccessReviewForm(forms.Form):
     end = forms.DateTimeField(
         label=_("Until"), widget=DATETIME_WIDGET, validators=[validate_fact_datetime]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+
     action = forms.ChoiceField(
         label=_("Action"),
         choices=[("", _("Any")), *AccessLog.Action.choices],
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     # Set by the links from a client's or a case's page; kept as the filter is changed.
     client = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

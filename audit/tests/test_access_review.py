@@ -55,14 +55,14 @@ def test_supervisor_sees_who_accessed_the_client_and_the_case(
     assert "record-access-section" in page
     section = page.split('id="record-access-section"')[1].split("</section>")[0]
     # Her profile and her case both count as her records; the login name shows.
-    assert f"cases.client #{her.pk}" in section
-    assert f"cases.case #{her_case.pk}" in section
+    assert f'data-record="cases.client:{her.pk}"' in section
+    assert f'data-record="cases.case:{her_case.pk}"' in section
     assert counselor.username in section
 
     page = client.get(reverse("cases:case_detail", args=[her_case.pk])).content.decode()
     section = page.split('id="record-access-section"')[1].split("</section>")[0]
-    assert f"cases.case #{her_case.pk}" in section
-    assert f"cases.client #{her.pk}" not in section  # the case page: the case's rows
+    assert f'data-record="cases.case:{her_case.pk}"' in section
+    assert f'data-record="cases.client:{her.pk}"' not in section  # the case page: the case's rows
 
 
 def test_the_whole_history_of_her_records(client, counselor, colleague, supervisor, her):
@@ -84,9 +84,9 @@ def test_the_whole_history_of_her_records(client, counselor, colleague, supervis
     assert response.status_code == 200
     body = response.content.decode()
     # Years back (a record's history has no window limit), every one of her records ...
-    assert f"cases.consultation #{consultation.pk}" in body
+    assert f'data-record="cases.consultation:{consultation.pk}"' in body
     # ... and nobody else's.
-    assert f"cases.client #{other.pk}" not in body
+    assert f'data-record="cases.client:{other.pk}"' not in body
     assert "すみれ" not in body  # the review names records by number, never by name
 
 
