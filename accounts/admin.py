@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 
 from core import authz
 from core.admin import GuardedChangelist, ReadOnlyInline
@@ -10,9 +11,15 @@ from core.admin import GuardedChangelist, ReadOnlyInline
 from . import lockout, mfa, services
 from .models import User, UserSession
 
-# Authenticator secrets and backup codes are never shown, not even to supervisors: a
+# Authenticator secrets, backup codes and passkeys are never shown, not even to supervisors: a
 # supervisor resets a user's MFA (an action on the staff list) instead of editing devices.
-for _model in (TOTPDevice, StaticDevice):
+for _model in (
+    TOTPDevice,
+    StaticDevice,
+    WebAuthnCredential,
+    WebAuthnAttestation,
+    WebAuthnUserHandle,
+):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 

@@ -1,4 +1,5 @@
-"""Multi-factor sign-in (django-otp): a TOTP authenticator and single-use backup codes.
+"""Multi-factor sign-in (django-otp): a TOTP authenticator and single-use backup codes, and
+passkeys (django-otp-webauthn, added after enrolment; their endpoints are in accounts.passkeys).
 
 After the password a session is not yet "verified" (`user.is_verified()`); the MFA step or,
 on the first sign-in, the enrolment makes it so (`django_otp.login`).
@@ -17,10 +18,12 @@ import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.models import SecurityEvent
 from audit.services import security_event_record
@@ -38,6 +41,7 @@ def totp_device_of(user: User) -> TOTPDevice | None:
 
 
 def has_confirmed_device(user: User) -> bool:
+    """Whether she has enrolled: an authenticator app (a passkey only comes after it)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
@@ -160,13 +164,50 @@ def mfa_verify(*, request, code: str) -> str | None:
     return refusal
 
 
+# --- passkeys ----------------------------------------------------------------------------
+
+PASSKEY_NAME_MAX = 64  # django-otp's Device.name
+
+
+def passkeys_of(user: User):
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("pk")
+
+
+def has_passkey(user: User) -> bool:
+    return passkeys_of(user).exists()
+
+
+def passkey_name(raw: object) -> str:
+    """The name she gave the passkey, on one line and printable; "Passkey" when she gave none."""
+    text = "".join(ch for ch in " ".join(str(raw or "").split()) if ch.isprintable())
+    return text[:PASSKEY_NAME_MAX].strip() or gettext("Passkey")
+
+
+@transaction.atomic
+def passkey_remove(*, request, user: User, passkey_id: int) -> bool:
+    """Remove one of her passkeys (a security event). False when she has no such passkey. A
+    session verified with it is verified no longer and is asked for the second step again."""
+    deleted, _ = WebAuthnCredential.objects.filter(user=user, pk=passkey_id).delete()
+    if not deleted:
+        return False
+    security_event_record(
+        kind=SecurityEvent.Kind.MFA_RESET,
+        request=request,
+        user=user,
+        actor=user,
+        detail="passkey removed",
+    )
+    return True
+
+
 # --- a supervisor's reset -------------------------------------------------------------------
 
 
 @transaction.atomic
 def mfa_reset(*, user: User, by: User, request=None) -> None:
-    """Remove her authenticator and backup codes (a lost phone): at her next request she is
-    asked to enrol again. Her verified sessions stop being verified at once."""
+    """Remove her authenticator, backup codes and passkeys (a lost phone): at her next request
+    she is asked to enrol again. Her verified sessions stop being verified at once."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     security_event_record(kind=SecurityEvent.Kind.MFA_RESET, request=request, user=user, actor=by)

@@ -38,11 +38,11 @@ class SessionTimeoutMiddleware:
 
 
 class MFARequiredMiddleware:
-    """A signed-in session that has not passed the MFA step reaches nothing but the MFA pages,
-    logout and the language switch: every other page, the admin included, sends her to the
-    step (or, without an authenticator yet, to enrolment). Placed after OTPMiddleware, which
-    tells whether the session is verified. Off only where MFA_REQUIRED=false (a developer's
-    machine)."""
+    """A signed-in session that has not passed the MFA step reaches nothing but the MFA pages
+    (the passkey check among them, not the adding of a passkey), logout and the language
+    switch: every other page, the admin included, sends her to the step (or, without an
+    authenticator yet, to enrolment). Placed after OTPMiddleware, which tells whether the
+    session is verified. Off only where MFA_REQUIRED=false (a developer's machine)."""
 
     EXEMPT = {
         "accounts:login",
@@ -51,6 +51,8 @@ class MFARequiredMiddleware:
         "accounts:mfa_enrol",
         "accounts:mfa_backup_codes",
         "accounts:mfa_skip",
+        "accounts:passkey_verify_begin",
+        "accounts:passkey_verify_complete",
         "admin:logout",
         "set_language",
         "healthz",

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import sessions, views
+from . import passkeys, sessions, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,4 +15,27 @@ urlpatterns = [
     path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
     path("mfa/backup-codes/", views.mfa_backup_codes, name="mfa_backup_codes"),
     path("mfa/skip/", views.mfa_skip, name="mfa_skip"),
+    path("mfa/passkeys/", views.passkeys, name="passkeys"),
+    path("mfa/passkeys/remove/", views.passkey_remove, name="passkey_remove"),
+    # JSON endpoints of the WebAuthn ceremonies (static/js/passkeys.js).
+    path(
+        "mfa/passkeys/register/begin/",
+        passkeys.RegistrationBegin.as_view(),
+        name="passkey_register_begin",
+    ),
+    path(
+        "mfa/passkeys/register/complete/",
+        passkeys.RegistrationComplete.as_view(),
+        name="passkey_register_complete",
+    ),
+    path(
+        "mfa/passkeys/verify/begin/",
+        passkeys.AuthenticationBegin.as_view(),
+        name="passkey_verify_begin",
+    ),
+    path(
+        "mfa/passkeys/verify/complete/",
+        passkeys.AuthenticationComplete.as_view(),
+        name="passkey_verify_complete",
+    ),
 ]

@@ -69,7 +69,8 @@ def _with_next(name: str, target: str) -> str:
 
 @login_required
 def mfa_verify(request):
-    """The second step of signing in: a code from her authenticator or a backup code."""
+    """The second step of signing in: a code from her authenticator or a backup code, or one of
+    her passkeys (static/js/passkeys.js, accounts.passkeys)."""
     target = _mfa_next(request)
     if request.user.is_verified():
         return redirect(target)
@@ -92,7 +93,12 @@ def mfa_verify(request):
         )
     if form.errors:
         status = 400
-    context = {"form": form, "next": target, "skippable": not settings.MFA_REQUIRED}
+    context = {
+        "form": form,
+        "next": target,
+        "skippable": not settings.MFA_REQUIRED,
+        "has_passkey": mfa.has_passkey(request.user),
+    }
     return render(request, "accounts/mfa_verify.html", context, status=status)
 
 
@@ -155,3 +161,40 @@ def mfa_skip(request):
     if settings.MFA_REQUIRED and not request.user.is_verified():
         return redirect(_with_next("accounts:mfa_verify", target))
     return redirect(target)
+
+
+@login_required
+def passkeys(request):
+    """Her passkeys: the list, "Add a passkey" (static/js/passkeys.js with the endpoints of
+    accounts.passkeys) and a remove button for each. Only after the second step."""
+    here = reverse("accounts:passkeys")
+    if not request.user.is_verified():
+        return redirect(_with_next("accounts:mfa_verify", here))
+    error, status = "", 200
+    if request.method == "POST":
+        # The script sends the add form to the endpoints; here it was sent without the script.
+        error, status = _("Adding a passkey needs JavaScript in your browser."), 400
+    context = {"passkeys": mfa.passkeys_of(request.user), "error": error}
+    return render(request, "accounts/passkeys.html", context, status=status)
+
+
+@login_required
+def passkey_remove(request):
+    """Remove one of her passkeys (POST `passkey`: its id), after the second step."""
+    here = reverse("accounts:passkeys")
+    if request.method != "POST":
+        return redirect(here)
+    if not request.user.is_verified():
+        return redirect(_with_next("accounts:mfa_verify", here))
+    raw = request.POST.get("passkey", "")
+    removed = (
+        raw.isascii()
+        and raw.isdigit()
+        and len(raw) <= 18
+        and mfa.passkey_remove(request=request, user=request.user, passkey_id=int(raw))
+    )
+    if removed:
+        messages.success(request, _("The passkey was removed."))
+    else:
+        messages.error(request, _("That passkey was not found."))
+    return redirect(here)

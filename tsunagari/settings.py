@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "pgtrigger",
     "pghistory",
@@ -392,6 +393,68 @@ LINE_API_BASE_URL = _url("LINE_API_BASE_URL", {"http", "https"}, default="https:
 
 # Absolute links in e-mails (notifications) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+
+# --- Passkeys (django-otp-webauthn; README "Signing in") ----------------------------------
+# A passkey is a second step like the TOTP code, never a way in without the password.
+# WebAuthn ties a passkey to the relying party id (a domain name, never an IP address) and
+# accepts it only from the origins listed, each on that domain or a subdomain, https except
+# for localhost. Defaults: SITE_URL's host and origin; when SITE_URL names an IP address, the
+# first host name of ALLOWED_HOSTS (https), else localhost (a developer's http://localhost).
+def _is_host_name(host: str) -> bool:
+    if not host or host.startswith(".") or "*" in host or ":" in host:
+        return False
+    return not host.replace(".", "").isdigit()
+
+
+def _is_local(host: str) -> bool:
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def _passkey_defaults(site_url: str, hosts: list[str]) -> tuple[str, str]:
+    site = urlparse(site_url)
+    host = (site.hostname or "").lower()
+    if _is_host_name(host):
+        scheme = site.scheme if site.scheme == "https" or _is_local(host) else "https"
+        port = f":{site.port}" if site.port and scheme == site.scheme else ""
+        return host, f"{scheme}://{host}{port}"
+    named = next((h.lower() for h in hosts if _is_host_name(h) and not _is_local(h)), None)
+    if named:
+        return named, f"https://{named}"
+    return "localhost", "http://localhost" + (f":{site.port}" if site.port else "")
+
+
+_default_rp_id, _default_origin = _passkey_defaults(SITE_URL, ALLOWED_HOSTS)
+OTP_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="").strip().lower() or _default_rp_id
+if not _is_host_name(OTP_WEBAUTHN_RP_ID):
+    raise ImproperlyConfigured(
+        f"WEBAUTHN_RP_ID must be a host name such as tsunagari.example.org, not "
+        f"{OTP_WEBAUTHN_RP_ID!r} (passkeys do not work on an IP address)."
+    )
+OTP_WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="").strip() or "Tsunagari"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    origin.strip().rstrip("/")
+    for origin in env.list("WEBAUTHN_ORIGINS", default=[])
+    if origin.strip()
+] or [_default_origin]
+for _origin in OTP_WEBAUTHN_ALLOWED_ORIGINS:
+    _parts = urlparse(_origin)
+    _host = (_parts.hostname or "").lower()
+    if (
+        _parts.scheme not in {"http", "https"}
+        or _parts.path
+        or _parts.query
+        or not (_host == OTP_WEBAUTHN_RP_ID or _host.endswith("." + OTP_WEBAUTHN_RP_ID))
+        or (_parts.scheme == "http" and not _is_local(_host))
+    ):
+        raise ImproperlyConfigured(
+            f"WEBAUTHN_ORIGINS entries must be https:// origins (http:// only for localhost) "
+            f"on {OTP_WEBAUTHN_RP_ID} or its subdomains, not {_origin!r}."
+        )
+# Never passwordless: the package's own sign-in without a password stays off.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Names the new passkey with the name she typed (accounts.passkeys).
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
 
 # Follow-ups overdue beyond this many minutes escalate to supervisors.
 FOLLOWUP_ESCALATE_AFTER_MINUTES = _int("FOLLOWUP_ESCALATE_AFTER_MINUTES", 24 * 60)
