@@ -4,6 +4,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from core import authz, registry
+from core.roles import Role
 
 from .selectors import client_privacy_summary
 
@@ -48,4 +49,16 @@ registry.nav_links.register(
         menu="supervision",
         order=70,
     )
+)
+
+
+# --- the admin: supervisors read her rights' records (the services alone change them) --------
+registry.grant_models(
+    Role.SUPERVISOR,
+    "privacy",
+    {
+        "erasurerequest": ("view",),
+        "consentwithdrawal": ("view",),
+        "anonymisationrecord": ("view",),
+    },
 )

@@ -60,6 +60,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "privacy.disclose_client": ("client", SUPERVISORS),
     "privacy.request_erasure": ("client", HERS),
     "privacy.decide_erasure": (None, SUPERVISORS),
+    "audit.review_access": (None, SUPERVISORS),
     "privacy.withdraw_consent": ("client", HERS),
     "privacy.may_share_client": ("client", set()),  # she has not consented to sharing
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
