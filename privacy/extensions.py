@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core import authz, registry
 from core.roles import Role
 
+from . import demo
 from .selectors import client_privacy_summary
 
 # --- the retention job: daily, at night ---------------------------------------------------
@@ -61,4 +62,16 @@ registry.grant_models(
         "consentwithdrawal": ("view",),
         "anonymisationrecord": ("view",),
     },
+)
+
+
+# --- demo data: one erasure request to decide, one consent withdrawal; --reset removes them ---
+registry.demo_seeders.register(
+    registry.DemoSeeder(
+        key="privacy",
+        seed=demo.seed,
+        delete=demo.delete,
+        after=("cases",),
+        tables=demo.tables,
+    )
 )

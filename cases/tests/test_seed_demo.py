@@ -139,8 +139,18 @@ def test_a_reset_also_removes_the_history_of_demo_rows_changed_since():
     followup.what = "変更後のフォローアップ"
     followup.save()
     assert changed_client.events.exists() and goal.events.exists() and followup.events.exists()
+    # Her rights, recorded on a demo client: the reset removes them with her.
+    from privacy.models import ConsentWithdrawal, ErasureRequest
+    from privacy.services import consent_withdraw
+
+    assert ErasureRequest.objects.filter(state="pending").count() == 1  # the seeded one
+    supervisor = User.objects.get(username="supervisor1")
+    consent_withdraw(client=changed_client, scope="all", method="phone", by=supervisor)
+    assert ConsentWithdrawal.objects.count() == 2
 
     output = _seed("--seed", "7", "--reset")
+    assert ConsentWithdrawal.objects.count() == 1  # the seeded one only
+    assert not ConsentWithdrawal.objects.filter(client__nickname="変更後").exists()
 
     assert "Deleted the demo data" in output
     for model in (Client, SupportGoal, FollowUp):
