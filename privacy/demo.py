@@ -21,15 +21,21 @@ from .services import consent_withdraw, erasure_request_create
 MODELS = (AnonymisationRecord, ErasureRequest, ConsentWithdrawal)
 
 
-def _pick(seeded: SeededCases, *, offset: int) -> Client | None:
-    # Active women with a counselor, the same ones for the same seed (the plan's order).
-    ids = seeded.client_ids[offset::97][:1]
-    return Client.objects.filter(pk__in=ids, status=Client.Status.ACTIVE).first()
+def _two_women(seeded: SeededCases) -> list[Client]:
+    # Active women with a counselor, the same ones for the same seed.
+    return list(
+        Client.objects.filter(
+            pk__in=seeded.client_ids, status=Client.Status.ACTIVE, counselors__isnull=False
+        )
+        .distinct()
+        .order_by("pk")[10:12]
+    )
 
 
 def seed(ctx) -> Mapping[str, int]:
     seeded: SeededCases = ctx.shared["cases"]
-    # Recorded by the demo supervisor: she may act for any client.
+    # Recorded by her counselor, so the demo supervisor can decide the erasure (a request is
+    # never decided by whoever recorded it). The withdrawal: by the supervisor.
     supervisor = User.objects.get(pk=ctx.shared["users"]["supervisor1"])
     written = {"erasure requests": 0, "consent withdrawals": 0}
     # Through the services, as a person would record them; without history rows, as for every
@@ -40,24 +46,19 @@ def seed(ctx) -> Mapping[str, int]:
 
 
 def _seed(seeded: SeededCases, supervisor: User, written: dict[str, int]) -> None:
-    asking = _pick(seeded, offset=11)
-    if asking is not None:
-        erasure_request_create(
-            client=asking,
-            received_via="phone",
-            reason="本人から電話で削除の希望",
-            by=supervisor,
-        )
-        written["erasure requests"] = 1
-    withdrawing = _pick(seeded, offset=23)
-    if withdrawing is not None and withdrawing != asking:
-        consent_withdraw(
-            client=withdrawing,
-            scope="sharing",
-            method="line",
-            by=supervisor,
-        )
-        written["consent withdrawals"] = 1
+    women = _two_women(seeded)
+    if len(women) < 2:
+        return
+    asking, withdrawing = women
+    erasure_request_create(
+        client=asking,
+        received_via="phone",
+        reason="本人から電話で削除の希望",
+        by=asking.counselors.order_by("pk").first(),
+    )
+    written["erasure requests"] = 1
+    consent_withdraw(client=withdrawing, scope="sharing", method="line", by=supervisor)
+    written["consent withdrawals"] = 1
 
 
 def delete(ctx) -> int:

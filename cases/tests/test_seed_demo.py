@@ -144,6 +144,8 @@ def test_a_reset_also_removes_the_history_of_demo_rows_changed_since():
     from privacy.services import consent_withdraw
 
     assert ErasureRequest.objects.filter(state="pending").count() == 1  # the seeded one
+    # Recorded by her counselor: the demo supervisor can decide it.
+    assert ErasureRequest.objects.get().requested_by.username != "supervisor1"
     supervisor = User.objects.get(username="supervisor1")
     consent_withdraw(client=changed_client, scope="all", method="phone", by=supervisor)
     assert ConsentWithdrawal.objects.count() == 2
