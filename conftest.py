@@ -67,6 +67,31 @@ def password() -> str:
     return PASSWORD
 
 
+# --- Append-only tables: the test flush may empty them ------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_flush_may_truncate_append_only_tables():
+    """Transactional and live-server tests end with Django's `flush`, one TRUNCATE of every
+    table, which the database refuses on append-only tables (core.append_only). In the tests,
+    and only here, `flush` runs with those TRUNCATE triggers lifted (`pgtrigger.ignore`, for
+    its own transaction); the UPDATE/DELETE triggers stay in force."""
+    import pgtrigger
+    from django.core.management.commands import flush
+
+    from core.append_only import no_truncate_uris
+
+    handle = flush.Command.handle
+
+    def handle_lifting_no_truncate(self, **options):
+        with pgtrigger.ignore(*no_truncate_uris()):
+            return handle(self, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush.Command, "handle", handle_lifting_no_truncate)
+        yield
+
+
 # --- MFA: the tests run with it required, as production does ------------------------------
 
 

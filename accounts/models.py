@@ -4,10 +4,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core import authz
+from core.append_only import append_only_history
 
 
 # Staff names and e-mail addresses are personal data too; passwords are never snapshotted.
-@pghistory.track(exclude=["password", "last_login"])
+@pghistory.track(exclude=["password", "last_login"], meta=append_only_history())
 class User(AbstractUser):
     """A staff member. A user may hold several roles (groups)."""
 

@@ -1,9 +1,9 @@
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.append_only import append_only
 from core.bounds import REASON_MAX, in_choices, max_length
 from core.roles import Role
 
@@ -57,12 +57,7 @@ class AccessLog(models.Model):
                 name="audit_accesslog_action_valid",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="audit_accesslog_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-        ]
+        triggers = append_only("audit_accesslog_append_only")
 
     def __str__(self) -> str:
         return (
@@ -176,12 +171,7 @@ class SecurityEvent(models.Model):
                 name="audit_securityevent_kind_valid",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="audit_securityevent_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-        ]
+        triggers = append_only("audit_securityevent_append_only")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.user_id or self.username}"
@@ -227,12 +217,7 @@ class BreakGlassAccess(models.Model):
                 name="audit_breakglass_expires_after_start",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="audit_breakglass_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-        ]
+        triggers = append_only("audit_breakglass_append_only")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}:{self.object_id}"

@@ -7,7 +7,6 @@ Every state change goes through `cases.services`; reads scoped to a user go thro
 from __future__ import annotations
 
 import pghistory
-import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.append_only import append_only, append_only_history
 from core.bounds import (
     NOTE_MAX,
     REASON_MAX,
@@ -40,7 +40,7 @@ CLOSE_REASONS = (
 )
 
 
-@pghistory.track()
+@pghistory.track(meta=append_only_history())
 class Client(models.Model):
     """相談者: a woman who contacted the programme. Pseudonymous by default."""
 
@@ -224,7 +224,7 @@ class Client(models.Model):
         return self.nickname
 
 
-@pghistory.track()
+@pghistory.track(meta=append_only_history())
 class RiskFlag(models.Model):
     """A risk noted for a client: who set it, when, and until when it applies."""
 
@@ -308,7 +308,7 @@ class RiskFlag(models.Model):
         return self.cleared_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-@pghistory.track()
+@pghistory.track(meta=append_only_history())
 class Consultation(models.Model):
     """相談: one conversation with a client, in one channel."""
 
@@ -446,7 +446,7 @@ class Consultation(models.Model):
 
 
 # Named apart from CaseEvent, our own audit trail of case state changes.
-@pghistory.track(model_name="CaseHistory")
+@pghistory.track(model_name="CaseHistory", meta=append_only_history())
 class Case(models.Model):
     """ケース: continued accompaniment (伴走支援) for one client."""
 
@@ -585,11 +585,7 @@ class CaseEvent(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["case", "at"], name="cases_caseevent_case_idx")]
-        triggers = [
-            pgtrigger.Protect(
-                name="cases_caseevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
+        triggers = append_only("cases_caseevent_append_only")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({timezone.localtime(self.at):%Y-%m-%d %H:%M})"
@@ -629,17 +625,13 @@ class CaseNote(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["case", "created_at"], name="cases_casenote_case_idx")]
-        triggers = [
-            pgtrigger.Protect(
-                name="cases_casenote_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
+        triggers = append_only("cases_casenote_append_only")
 
     def __str__(self) -> str:
         return f"#{self.pk} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
 
 
-@pghistory.track()
+@pghistory.track(meta=append_only_history())
 class SupportGoal(models.Model):
     """A goal of the support plan (支援計画)."""
 
@@ -676,7 +668,7 @@ class SupportGoal(models.Model):
         return self.text
 
 
-@pghistory.track()
+@pghistory.track(meta=append_only_history())
 class SupportAction(models.Model):
     """An agreed action of the support plan, with its owner and due date."""
 
@@ -810,7 +802,7 @@ class CaseClosureRequest(models.Model):
 
 
 class ClientMerge(models.Model):
-    """Record of a supervisor merging a duplicate client into the one kept."""
+    """Record of a supervisor merging a duplicate client into the one kept. Append-only."""
 
     kept = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept")
@@ -840,6 +832,7 @@ class ClientMerge(models.Model):
                 condition=max_length("note", REASON_MAX), name="cases_clientmerge_note_length"
             ),
         ]
+        triggers = append_only("cases_clientmerge_append_only")
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.kept_id}"
@@ -890,12 +883,7 @@ class ClientAssignmentChange(models.Model):
             # The client's admin page lists her changes in order.
             models.Index(fields=["client", "changed_at"], name="cases_assignchange_client_idx")
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="cases_clientassignmentchange_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            )
-        ]
+        triggers = append_only("cases_clientassignmentchange_append_only")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({timezone.localtime(self.changed_at):%Y-%m-%d %H:%M})"

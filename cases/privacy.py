@@ -376,6 +376,7 @@ def disclose(client: Client) -> list[dict[str, Any]]:
 APPEND_ONLY_LIFTED = (
     "cases.CaseNote:cases_casenote_append_only",
     "cases.CaseEvent:cases_caseevent_append_only",
+    "cases.ClientMerge:cases_clientmerge_append_only",  # the supervisor's note on the merge
     "cases.ClientEvent:append_only",
     "cases.ConsultationEvent:append_only",
     "cases.CaseHistory:append_only",

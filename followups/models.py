@@ -11,10 +11,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.append_only import append_only_history
 from core.bounds import in_choices, in_range, pair
 
 
-@pghistory.track()
+@pghistory.track(meta=append_only_history())
 class FollowUp(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")  # 未通知

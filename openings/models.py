@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.append_only import append_only_history
 from core.bounds import (
     in_choices,
     in_date_range,
@@ -40,7 +41,7 @@ def _trackers() -> tuple:
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
-@pghistory.track(*_trackers())
+@pghistory.track(*_trackers(), meta=append_only_history())
 class OpeningRule(models.Model):
     """A weekly opening, e.g. Wednesdays 14:00–20:00, valid over a date range."""
 
@@ -100,7 +101,7 @@ class OpeningRule(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
-@pghistory.track(*_trackers())
+@pghistory.track(*_trackers(), meta=append_only_history())
 class OpeningException(models.Model):
     """A closure of the regular openings on one date, or an extra opening.
 

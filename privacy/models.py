@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.append_only import append_only
 from core.bounds import REASON_MAX, in_choices, in_range, max_length
 
 # How she made a request or told us she withdraws (the same codes as Client.ConsentMethod).
@@ -33,7 +34,8 @@ class Channel(models.TextChoices):
 
 class ErasureRequest(models.Model):
     """削除請求: she asks us to erase what we hold about her. A supervisor other than the
-    person who recorded it approves (her record is anonymised at once) or declines, saying why."""
+    person who recorded it approves (her record is anonymised at once) or declines, saying why.
+    Never deleted."""
 
     class State(models.TextChoices):
         PENDING = "pending", pgettext_lazy("erasure request", "Awaiting a decision")
@@ -124,6 +126,9 @@ class ErasureRequest(models.Model):
                 name="privacy_erasure_pending_idx",
             ),
         ]
+        # Its decision is recorded on the row (and her reason scrubbed on anonymisation), so it
+        # may be updated; it is never deleted.
+        triggers = append_only("privacy_erasurerequest_kept", operation=pgtrigger.Delete)
 
     def __str__(self) -> str:
         return f"#{self.pk} ({self.get_state_display()})"
@@ -186,12 +191,7 @@ class AnonymisationRecord(models.Model):
                 name="privacy_anonymisationrecord_erasure_approved",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="privacy_anonymisationrecord_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            )
-        ]
+        triggers = append_only("privacy_anonymisationrecord_append_only")
 
     def __str__(self) -> str:
         return f"{self.client_id} ({self.get_reason_display()})"
@@ -250,12 +250,7 @@ class ConsentWithdrawal(models.Model):
         indexes = [
             models.Index(fields=["client", "-recorded_at"], name="privacy_withdrawal_client_idx")
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="privacy_consentwithdrawal_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            )
-        ]
+        triggers = append_only("privacy_consentwithdrawal_append_only")
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} ({timezone.localtime(self.recorded_at):%Y-%m-%d})"

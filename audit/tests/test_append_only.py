@@ -1,0 +1,213 @@
+"""Audit, history, note and decision tables are append-only in the database itself
+(core.append_only): UPDATE and DELETE refused row by row, TRUNCATE refused for the statement,
+from raw SQL as from the ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pghistory.models
+import pgtrigger
+import pytest
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import ProgrammingError, connection, transaction
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from audit.models import AccessLog, BreakGlassAccess, SecurityEvent
+from cases.models import (
+    CaseEvent,
+    CaseNote,
+    ClientAssignmentChange,
+    ClientMerge,
+    RiskFlag,
+    SupportAction,
+    SupportGoal,
+)
+from cases.privacy import APPEND_ONLY_LIFTED
+from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from core.append_only import NO_TRUNCATE, append_only_models
+from core.roles import Role
+from followups.tests.factories import FollowUpFactory
+from openings.models import OpeningException, OpeningRule
+from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
+
+pytestmark = pytest.mark.django_db
+
+# Never changed, never removed.
+APPEND_ONLY = [
+    "audit.AccessLog",
+    "audit.SecurityEvent",
+    "audit.BreakGlassAccess",
+    "cases.CaseEvent",
+    "cases.CaseNote",
+    "cases.ClientAssignmentChange",
+    "cases.ClientMerge",
+    "privacy.AnonymisationRecord",
+    "privacy.ConsentWithdrawal",
+    # pghistory's event tables
+    "accounts.UserEvent",
+    "cases.ClientEvent",
+    "cases.RiskFlagEvent",
+    "cases.ConsultationEvent",
+    "cases.CaseHistory",
+    "cases.SupportGoalEvent",
+    "cases.SupportActionEvent",
+    "followups.FollowUpEvent",
+    "openings.OpeningRuleEvent",
+    "openings.OpeningExceptionEvent",
+]
+# Decided on the row itself (state, decider, note), so updated; never removed.
+NEVER_DELETED = ["privacy.ErasureRequest"]
+PROTECTED = APPEND_ONLY + NEVER_DELETED
+
+
+def table(label: str) -> str:
+    return apps.get_model(label)._meta.db_table
+
+
+def refused(sql: str, message: str) -> None:
+    """`sql` fails with the trigger's `message` (a PL/pgSQL RAISE EXCEPTION, SQLSTATE P0001),
+    in a savepoint the test goes on after."""
+    with pytest.raises(ProgrammingError, match=message) as error, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert error.value.__cause__.sqlstate == "P0001"
+
+
+@pytest.fixture
+def a_row_in_every_table():
+    """At least one row in each protected table (row-level triggers fire on rows only)."""
+    now = timezone.now()
+    staff = UserFactory(username="staff", roles=[Role.SUPERVISOR])
+    kept = ClientFactory(created_by=staff)
+    merged = ClientFactory(created_by=staff)
+    case = CaseFactory(client=kept, opened_by=staff)
+    ConsultationFactory(client=kept, case=case, recorded_by=staff)
+    RiskFlag.objects.create(client=kept, kind=RiskFlag.Kind.DV_DANGER, set_by=staff)
+    SupportGoal.objects.create(case=case, text="住まいを探す", created_by=staff)
+    SupportAction.objects.create(
+        case=case, description="不動産会社に同行", owner=staff, created_by=staff
+    )
+    FollowUpFactory(client=kept, assignee=staff, created_by=staff)
+    OpeningRule.objects.create(
+        weekday=2, start_time=dt.time(14), end_time=dt.time(20), valid_from=now.date()
+    )
+    OpeningException.objects.create(date=now.date(), kind=OpeningException.Kind.CLOSURE)
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.OPENED, actor=staff)
+    CaseNote.objects.create(case=case, author=staff, body="初回の面談")
+    ClientAssignmentChange.objects.create(
+        client=kept, kind=ClientAssignmentChange.Kind.ASSIGNED, changed_by=staff, after=[staff.pk]
+    )
+    ClientMerge.objects.create(kept=kept, merged=merged, merged_by=staff)
+    AccessLog.objects.create(
+        user=staff, action="view", object_type="cases.client", object_id=str(kept.pk)
+    )
+    SecurityEvent.objects.create(kind="login_failed", username="staff")
+    BreakGlassAccess.objects.create(
+        user=staff,
+        object_type="cases.client",
+        object_id=str(kept.pk),
+        reason="緊急の連絡",
+        expires_at=now + dt.timedelta(hours=1),
+    )
+    ErasureRequest.objects.create(client=merged, received_via="phone", requested_by=staff)
+    ConsentWithdrawal.objects.create(
+        client=kept, scope="sharing", method="phone", scope_before="all", recorded_by=staff
+    )
+    AnonymisationRecord.objects.create(client=merged, reason="retention")
+    for label in PROTECTED:
+        assert apps.get_model(label).objects.exists(), label
+    # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks
+    # pending in the transaction, before any trigger could answer.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+# --- which tables --------------------------------------------------------------------------
+
+
+def test_the_protected_tables_are_the_ones_listed_here():
+    assert sorted(m._meta.label for m in append_only_models()) == sorted(PROTECTED)
+
+
+def test_every_history_table_is_append_only():
+    """A model newly tracked with pghistory must say `meta=append_only_history()`."""
+    events = [
+        m._meta.label
+        for m in apps.get_models()
+        if issubclass(m, pghistory.models.Event) and not m._meta.proxy
+    ]
+    assert events
+    assert set(events) <= set(APPEND_ONLY)
+
+
+# --- what the database refuses -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", APPEND_ONLY)
+def test_update_is_refused(a_row_in_every_table, label):
+    t = table(label)
+    refused(f"UPDATE {t} SET id = id", f"Cannot update or delete rows from {t} table")
+
+
+@pytest.mark.parametrize("label", PROTECTED)
+def test_delete_is_refused(a_row_in_every_table, label):
+    t = table(label)
+    refused(f"DELETE FROM {t}", f"Cannot (update or )?delete rows from {t} table")
+    assert apps.get_model(label).objects.exists()
+
+
+@pytest.mark.parametrize("label", PROTECTED)
+def test_truncate_is_refused(a_row_in_every_table, label):
+    t = table(label)
+    # CASCADE: a table other tables point at (an erasure request) cannot be truncated alone.
+    refused(f"TRUNCATE {t} CASCADE", f"Cannot truncate {t} table")
+    assert apps.get_model(label).objects.exists()
+
+
+def test_an_erasure_request_is_decided_on_its_row(a_row_in_every_table):
+    request = ErasureRequest.objects.get()
+    decider = UserFactory(roles=[Role.SUPERVISOR])
+    ErasureRequest.objects.filter(pk=request.pk).update(
+        state="rejected", decided_by=decider, decided_at=timezone.now(), decision_note="本人確認"
+    )
+    assert ErasureRequest.objects.get().state == "rejected"
+
+
+def test_truncating_a_table_that_reaches_them_by_cascade_is_refused(a_row_in_every_table):
+    refused("TRUNCATE cases_client CASCADE", "Cannot truncate .* table")
+    assert CaseNote.objects.exists()
+
+
+def test_a_flush_of_every_table_is_refused():
+    """What `manage.py flush` runs; the test suite's own flush lifts the trigger (conftest)."""
+    sql = connection.ops.sql_flush(no_style(), connection.introspection.django_table_names())
+    with pytest.raises(ProgrammingError, match="Cannot truncate"):
+        connection.ops.execute_sql_flush(sql)
+    assert SecurityEvent.objects.create(kind="login_failed", username="still-here")
+
+
+# --- lifting: only what a caller names, only in its transaction ----------------------------
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_pgtrigger_ignore_lifts_the_truncate_trigger_it_names(a_row_in_every_table):
+    with pytest.raises(_Undo), transaction.atomic():
+        with pgtrigger.ignore(f"audit.AccessLog:{NO_TRUNCATE}"):
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE audit_accesslog")
+        assert not AccessLog.objects.exists()
+        raise _Undo  # roll the savepoint back
+    assert AccessLog.objects.exists()
+    refused("TRUNCATE audit_accesslog", "Cannot truncate audit_accesslog table")
+
+
+def test_anonymisation_lifts_updates_but_not_truncate(a_row_in_every_table):
+    with pgtrigger.ignore(*APPEND_ONLY_LIFTED):
+        refused("TRUNCATE cases_casenote", "Cannot truncate cases_casenote table")
+        refused("TRUNCATE cases_clientmerge", "Cannot truncate cases_clientmerge table")
