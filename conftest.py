@@ -140,6 +140,49 @@ def _force_login_passes_mfa(monkeypatch):
 # --- Celery: a real worker consuming from Redis ------------------------------------------
 
 
+# --- browser pages under the strict CSP -------------------------------------------------------
+
+# Records every CSP violation from the first moment of each page (Playwright's init scripts
+# are not subject to the page's policy).
+_LISTEN_FOR_CSP_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile}:${event.lineNumber}`;
+  window.__violations.push(`${event.violatedDirective} ${event.blockedURI} ${where}`);
+});
+"""
+
+
+def watch_page(page) -> list[str]:
+    """Collect what a person would not want on a page: console errors and warnings, script
+    errors, answers of 400 and above. Call before the first goto; add CSP violations with
+    `csp_violations(page, problems)` on each page."""
+    problems: list[str] = []
+    page.add_init_script(_LISTEN_FOR_CSP_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in {"error", "warning"}
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    return problems
+
+
+def csp_violations(page, problems: list[str]) -> None:
+    """Add the current page's CSP violations to `problems`."""
+    for violation in page.evaluate("window.__violations || []"):
+        problems.append(f"{page.url}: CSP violation {violation}")
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A Celery worker thread on the real Redis broker.

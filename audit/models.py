@@ -77,7 +77,7 @@ class AccessLog(models.Model):
 
     @property
     def who(self) -> str:
-        """"display name (username · role)": the name she chose beside what she cannot."""
+        """ "display name (username · role)": the name she chose beside what she cannot."""
         return who_label(self.user.display_name, self.login_name, self.roles)
 
 

@@ -12,18 +12,9 @@ import pytest
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
-from conftest import totp_code, totp_device
+from conftest import csp_violations, totp_code, totp_device, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Every CSP violation from the first moment of each page (init scripts are not subject to the
-# page's policy), as in tsunagari/tests/test_security_headers.py.
-_LISTEN = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
 
 
 @pytest.fixture
@@ -42,32 +33,6 @@ def localhost_page(browser, live_server, settings):
     context.close()
 
 
-def _watch(page) -> list[str]:
-    problems: list[str] = []
-    page.add_init_script(_LISTEN)
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type in {"error", "warning"}
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
-        ),
-    )
-    return problems
-
-
-def _violations(page, problems: list[str]) -> None:
-    for violation in page.evaluate("window.__violations"):
-        problems.append(f"{page.url}: CSP violation {violation}")
-
-
 def _password_step(page, user, password) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("ユーザー名").fill(user.username)
@@ -80,7 +45,7 @@ def test_she_adds_a_passkey_then_signs_in_with_it_as_the_second_step(
     localhost_page, counselor, password
 ):
     page = localhost_page
-    problems = _watch(page)
+    problems = watch_page(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     authenticator = cdp.send(
@@ -112,7 +77,7 @@ def test_she_adds_a_passkey_then_signs_in_with_it_as_the_second_step(
     page.locator("#passkey-name").fill("仕事のパソコン")
     page.locator("#passkey-add [data-passkey-start]").click()
     expect(page.locator("#passkey-list [data-passkey-name]")).to_have_text(["仕事のパソコン"])
-    _violations(page, problems)
+    csp_violations(page, problems)
     credential = WebAuthnCredential.objects.get(user=counselor)
     assert credential.name == "仕事のパソコン" and credential.last_used_at is None
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
@@ -131,7 +96,7 @@ def test_she_adds_a_passkey_then_signs_in_with_it_as_the_second_step(
 
     page.wait_for_url(re.compile(r"/cases/$"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    _violations(page, problems)
+    csp_violations(page, problems)
     credential.refresh_from_db()
     assert credential.last_used_at is not None
     assert problems == []

@@ -217,8 +217,8 @@ def test_a_forged_display_name_and_request_id_are_shown_for_what_they_are(
     forged = AccessLog.objects.get(object_id="8")
     assert (forged.username, forged.roles) == ("counselor", "counselor")
     assert forged.request_id != genuine and HEX32.match(forged.request_id)
-    assert forged.who == "佐藤 SV (counselor · 相談員)"
-    assert AccessLog.objects.get(object_id="7").who == "佐藤 SV (supervisor · スーパーバイザー)"
+    assert forged.who == "佐藤 SV（counselor · 相談員）"
+    assert AccessLog.objects.get(object_id="7").who == "佐藤 SV（supervisor · スーパーバイザー）"
 
 
 def test_the_admin_log_shows_the_username_and_role_beside_the_display_name(
@@ -239,8 +239,8 @@ def test_the_admin_log_shows_the_username_and_role_beside_the_display_name(
 
     page = client.get(reverse("admin:audit_accesslog_changelist")).content.decode()
 
-    assert "佐藤 SV (counselor · 相談員)" in page
-    assert "佐藤 SV (supervisor · スーパーバイザー)" in page
+    assert "佐藤 SV（counselor · 相談員）" in page
+    assert "佐藤 SV（supervisor · スーパーバイザー）" in page
 
 
 def test_a_row_written_before_the_snapshot_shows_the_accounts_username(counselor):

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from audit.models import AccessLog, BreakGlassAccess, SecurityEvent
 from cases.tests.factories import ClientFactory
+from conftest import csp_violations, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +24,8 @@ SHOTS = Path(tempfile.gettempdir())
 REASON = "夜間に本人から連絡があり、担当者不在のため過去の相談内容を確認する"
 
 
-def _shot(page: Page, name: str) -> None:
+def _shot(page: Page, name: str, problems: list[str]) -> None:
+    csp_violations(page, problems)
     page.screenshot(path=str(SHOTS / f"security-{name}.png"), full_page=True)
 
 
@@ -31,6 +33,7 @@ def test_enrolment_then_break_glass_then_the_supervisors_review(
     page, login, counselor, supervisor, password
 ):
     her = ClientFactory(nickname="あおい")  # in the intake queue: nobody has taken her on
+    problems = watch_page(page)
 
     # --- first sign-in: password, then the authenticator is set up -------------------------
     page.goto("/accounts/login/")
@@ -39,7 +42,7 @@ def test_enrolment_then_break_glass_then_the_supervisors_review(
     page.get_by_role("button", name="ログイン").click()
     expect(page).to_have_url(re.compile(r"/accounts/mfa/enrol/"))
     expect(page.locator("svg.segno")).to_be_visible()
-    _shot(page, "01-enrol")
+    _shot(page, "01-enrol", problems)
     secret = page.locator("#mfa-secret").inner_text()
     totp = TOTP(b32decode(secret.replace(" ", "")))
     totp.time = time.time()
@@ -56,7 +59,7 @@ def test_enrolment_then_break_glass_then_the_supervisors_review(
     page.locator("#intake-q").press("Enter")
     line = page.locator(".intake-line", has_text="あおい")
     expect(line).to_have_count(1)
-    _shot(page, "02-intake-line")
+    _shot(page, "02-intake-line", problems)
     line.get_by_role("link", name=re.compile("緊急アクセス")).click()
 
     # A reason is required: without one the form comes back and nothing opens.
@@ -64,12 +67,12 @@ def test_enrolment_then_break_glass_then_the_supervisors_review(
     expect(page.locator("#reason-errors")).to_be_visible()
     assert not BreakGlassAccess.objects.exists()
     page.get_by_label("今この方の記録を開く必要がある理由").fill(REASON)
-    _shot(page, "03-break-glass-reason")
+    _shot(page, "03-break-glass-reason", problems)
     page.get_by_role("button", name="記録を開く").click()
     expect(page).to_have_url(re.compile(rf"/cases/clients/{her.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("あおい")
     expect(page.get_by_text(re.compile("緊急アクセスで"))).to_be_visible()  # the banner
-    _shot(page, "04-opened-by-break-glass")
+    _shot(page, "04-opened-by-break-glass", problems)
     grant = BreakGlassAccess.objects.get()
     assert (grant.user, grant.object_id, grant.reason) == (counselor, str(her.pk), REASON)
     assert AccessLog.objects.filter(
@@ -87,15 +90,19 @@ def test_enrolment_then_break_glass_then_the_supervisors_review(
     row = page.locator("tr", has_text=REASON)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(counselor.username)
-    _shot(page, "05-break-glass-list")
+    _shot(page, "05-break-glass-list", problems)
 
     # Her record: who accessed it, with the counselor's login name and role.
     row.get_by_role("link", name=f"No.{her.pk}").click()
     section = page.locator("#record-access-section")
     expect(section).to_be_visible()
     expect(section.locator("tr", has_text=counselor.username).first).to_be_visible()
-    _shot(page, "06-who-accessed")
+    _shot(page, "06-who-accessed", problems)
     section.locator("#record-access-all").click()
     expect(page.locator("#review-about")).to_contain_text(f"No.{her.pk}")
     expect(page.locator("tbody tr", has_text=counselor.username).first).to_be_visible()
-    _shot(page, "07-access-review")
+    _shot(page, "07-access-review", problems)
+
+    # Nothing refused by the CSP, no script error, no failed request on the way, except the
+    # one form sent back without its reason (400, by design).
+    assert [p for p in problems if "400" not in p] == []

@@ -19,6 +19,7 @@ from django.urls import path
 
 from accounts.tests.factories import UserFactory
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from conftest import csp_violations, watch_page
 from core.roles import Role
 
 from .walk import security_header_problems
@@ -190,44 +191,12 @@ def test_the_header_check_fails_a_response_without_the_headers():
 
 # --- real pages in Chromium under the policy -------------------------------------------------
 
-# Records every CSP violation from the first moment of each page (Playwright's init scripts
-# are not subject to the page's policy).
-_LISTEN = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  const where = `${event.sourceFile}:${event.lineNumber}`;
-  window.__violations.push(`${event.violatedDirective} ${event.blockedURI} ${where}`);
-});
-"""
-
-
-def _watch(page) -> list[str]:
-    problems: list[str] = []
-    page.add_init_script(_LISTEN)
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type in {"error", "warning"}
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
-        ),
-    )
-    return problems
-
 
 def _visit(page, url: str, problems: list[str]) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url
     page.wait_for_load_state("load")
-    for violation in page.evaluate("window.__violations"):
-        problems.append(f"{url}: CSP violation {violation}")
+    csp_violations(page, problems)
 
 
 @pytest.fixture
@@ -240,15 +209,17 @@ def her(counselor):
 
 def test_pages_of_every_kind_work_under_the_policy_as_a_counselor(page, login, counselor, her):
     client, case = her
-    problems = _watch(page)
+    problems = watch_page(page)
 
     # Signed out: the language menu submits itself (static/js/language-select.js).
     _visit(page, "/accounts/login/", problems)
     with page.expect_navigation():
         page.select_option("#language-select", "en")
     assert page.locator("html").get_attribute("lang") == "en"
-    page.select_option("#language-select", "ja")
-    page.wait_for_load_state("load")
+    # Wait for the navigation the choice starts, or the next page may still come in English.
+    with page.expect_navigation():
+        page.select_option("#language-select", "ja")
+    assert page.locator("html").get_attribute("lang") == "ja"
 
     login(counselor)
     for url in [
@@ -282,7 +253,7 @@ def test_pages_of_every_kind_work_under_the_policy_as_a_supervisor(
     page, login, supervisor, counselor, her
 ):
     client, case = her
-    problems = _watch(page)
+    problems = watch_page(page)
     login(supervisor)
     for url in [
         "/",
@@ -318,7 +289,7 @@ def test_pages_of_every_kind_work_under_the_policy_as_a_supervisor(
 
 def test_an_inline_script_is_refused_and_reported_by_the_browser(page, login, counselor):
     # The watch itself works: a script the policy does not allow is blocked and seen.
-    problems = _watch(page)
+    problems = watch_page(page)
     login(counselor)
     blocked = page.evaluate(
         """() => new Promise((resolve) => {
@@ -337,7 +308,7 @@ def test_an_inline_script_is_refused_and_reported_by_the_browser(page, login, co
 def test_the_sign_in_steps_and_enrolment_work_under_the_policy(page, password):
     # A newcomer without an authenticator: password, then the enrolment page with its QR code.
     newcomer = UserFactory(username="newcomer", roles=[Role.COUNSELOR])
-    problems = _watch(page)
+    problems = watch_page(page)
     _visit(page, "/accounts/login/", problems)
     page.get_by_label("ユーザー名").fill(newcomer.username)
     page.get_by_label("パスワード").fill(password)
