@@ -140,6 +140,24 @@ def _force_login_passes_mfa(monkeypatch):
 # --- Celery: a real worker consuming from Redis ------------------------------------------
 
 
+# --- screenshots: kept as CI artefacts ------------------------------------------------------
+
+SCREENSHOT_DIR = Path(
+    os.environ.get(
+        "SCREENSHOT_DIR", Path(__file__).resolve().parent / "test-results" / "screenshots"
+    )
+)
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as `<SCREENSHOT_DIR>/<name>.png` (the CI lists the folder
+    at the end: what a person would see, to compare before and after)."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 # --- browser pages under the strict CSP -------------------------------------------------------
 
 # Records every CSP violation from the first moment of each page (Playwright's init scripts

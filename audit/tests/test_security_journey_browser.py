@@ -5,10 +5,8 @@ supervisor then sees that opening in the review list and in "who accessed this r
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from base64 import b32decode
-from pathlib import Path
 
 import pytest
 from django_otp.oath import TOTP
@@ -16,17 +14,16 @@ from playwright.sync_api import Page, expect
 
 from audit.models import AccessLog, BreakGlassAccess, SecurityEvent
 from cases.tests.factories import ClientFactory
-from conftest import csp_violations, watch_page
+from conftest import csp_violations, screenshot, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(tempfile.gettempdir())
 REASON = "夜間に本人から連絡があり、担当者不在のため過去の相談内容を確認する"
 
 
 def _shot(page: Page, name: str, problems: list[str]) -> None:
     csp_violations(page, problems)
-    page.screenshot(path=str(SHOTS / f"security-{name}.png"), full_page=True)
+    screenshot(page, f"security-{name}")
 
 
 def test_enrolment_then_break_glass_then_the_supervisors_review(

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,14 +23,13 @@ from playwright.sync_api import Page, expect
 
 from audit.models import AccessLog
 from cases.models import Case, CaseClosureRequest, CaseEvent, Client, Consultation
-from conftest import totp_code, totp_device
+from conftest import screenshot, totp_code, totp_device
 from followups.models import FollowUp
 from followups.tasks import sweep_due
 from notifications.models import Notification
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Screenshots land in the system temp directory for a person to look at.
-SCREENSHOT_DIR = Path(tempfile.gettempdir())
 NICKNAME = "さくら"
 WHAT = "住まい探しの進み具合を電話で確認"
 
@@ -57,7 +54,7 @@ def _tab_to(page: Page, element_id: str, limit: int = 40) -> None:
 
 
 def _shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOT_DIR / f"journey-{name}.png"), full_page=True)
+    screenshot(page, f"journey-{name}")
 
 
 class _FinishedTasks:
