@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from core.bounds import validate_fact_datetime
 from core.widgets import DATETIME_WIDGET
 
@@ -24,7 +24,7 @@ class AccessReviewForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("User"),
         # Deactivated accounts too: after a leak, the account may already be closed.
-        queryset=User.objects.order_by("display_name", "username"),
+        queryset=get_user_model().objects.order_by("display_name", "username"),
         required=False,
         empty_label=_("Anyone"),
         widget=forms.Select(attrs={"class": "form-select"}),
