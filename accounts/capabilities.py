@@ -39,3 +39,11 @@ registry.capabilities.register(
         "See another user's signed-in sessions and end them all: supervisors.",
     )
 )
+registry.capabilities.register(
+    registry.Capability(
+        "accounts.manage_staff",
+        lambda user, obj: authz.is_supervisor(user),
+        "Create staff accounts, change their roles, deactivate and reactivate them, set a new "
+        "password, reset two-step verification and unlock sign-in (in the app): supervisors.",
+    )
+)

@@ -19,3 +19,17 @@ def users_with_roles(*roles: str) -> QuerySet[User]:
 def supervisors_to_notify() -> list[User]:
     """Active supervisors and superusers, in a stable order (the recipients of escalations)."""
     return list(User.objects.filter(authz.role_q(Role.SUPERVISOR)).distinct().order_by("pk"))
+
+
+def staff_for(user: User) -> QuerySet[User]:
+    """The staff accounts `user` manages (`accounts.manage_staff`), roles prefetched, active
+    first. A superuser account is managed by superusers only: a supervisor cannot lock out or
+    take over the administrators above her."""
+    if not authz.can(user, "accounts.manage_staff"):
+        return User.objects.none()
+    rows = User.objects.prefetch_related("groups").order_by(
+        "-is_active", "display_name", "username"
+    )
+    if not user.is_superuser:
+        rows = rows.filter(is_superuser=False)
+    return rows

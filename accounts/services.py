@@ -1,12 +1,17 @@
+import secrets
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import SecurityEvent
 from audit.services import security_event_record
+from core import authz
+from core.roles import Role
 
 from .models import User, UserSession
 
@@ -117,3 +122,131 @@ def user_sessions_end_for_change(
     return user_sessions_end(
         user=user, reason=reason, by=by, request=request, keep_session_key=keep_session_key
     )
+
+
+# --- staff accounts, managed by a supervisor (accounts.manage_staff) --------------------------
+
+# Readable letters and digits, without look-alikes (0/O, 1/l/I): she types it once from paper.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+GENERATED_PASSWORD_LENGTH = 16
+
+
+def staff_password_generate() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
+
+
+def _refuse_unless_manager(by: User, user: User | None = None) -> None:
+    if not authz.can(by, "accounts.manage_staff"):
+        raise PermissionDenied("accounts.manage_staff")
+    if user is not None and user.is_superuser and not by.is_superuser:
+        raise PermissionDenied("accounts.manage_staff: superuser")
+
+
+def _roles_set(user: User, roles: list[str]) -> None:
+    # The groups are created by a data migration; get_or_create keeps a flushed test database
+    # working too.
+    user.groups.set([Group.objects.get_or_create(name=Role(role).value)[0] for role in roles])
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    display_name: str,
+    email: str,
+    language: str,
+    roles: list[str],
+    password: str | None,
+    by: User,
+    request=None,
+) -> tuple[User, str | None]:
+    """A new staff account with its roles. Without a password one is generated and returned
+    (to be shown once and never stored in the clear); she enrols two-step verification at her
+    first sign-in. A `user_created` security event names the supervisor and the roles."""
+    _refuse_unless_manager(by)
+    generated = None
+    if not password:
+        password = generated = staff_password_generate()
+    user = User(username=username, display_name=display_name, email=email, language=language)
+    user.set_password(password)
+    user.save()
+    _roles_set(user, roles)
+    security_event_record(
+        kind=SecurityEvent.Kind.USER_CREATED,
+        request=request,
+        user=user,
+        actor=by,
+        detail=",".join(sorted(roles)),
+    )
+    return user, generated
+
+
+@transaction.atomic
+def staff_update(
+    *, user: User, display_name: str, email: str, roles: list[str], by: User, request=None
+) -> User:
+    """Her name, e-mail and roles. A change of roles is a `roles_changed` security event."""
+    _refuse_unless_manager(by, user)
+    # Locks her row: two supervisors saving at once would each record the other's roles as
+    # the "before" of their change.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = sorted(user.groups.values_list("name", flat=True))
+    user.display_name = display_name
+    user.email = email
+    user.save(update_fields=["display_name", "email"])
+    if sorted(roles) != before:
+        _roles_set(user, roles)
+        security_event_record(
+            kind=SecurityEvent.Kind.ROLES_CHANGED,
+            request=request,
+            user=user,
+            actor=by,
+            detail=f"{','.join(before)} -> {','.join(sorted(roles))}",
+        )
+    return user
+
+
+@transaction.atomic
+def staff_deactivate(*, user: User, by: User, request=None) -> User:
+    """She can no longer sign in. Saving `is_active` is caught by accounts.sessions, which
+    writes the `user_deactivated` event and ends every session of hers, whatever path saved
+    it; a supervisor cannot deactivate herself (nobody would be left to undo it)."""
+    _refuse_unless_manager(by, user)
+    if user.pk == by.pk:
+        raise PermissionDenied("accounts.manage_staff: herself")
+    # Locks her row: a reactivation at the same moment waits, so the last word is recorded.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def staff_reactivate(*, user: User, by: User, request=None) -> User:
+    _refuse_unless_manager(by, user)
+    # Locks her row: see staff_deactivate.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        security_event_record(
+            kind=SecurityEvent.Kind.USER_REACTIVATED, request=request, user=user, actor=by
+        )
+    return user
+
+
+@transaction.atomic
+def staff_password_set(*, user: User, password: str | None, by: User, request=None) -> str | None:
+    """A new password for her (she forgot hers): the one given, or a generated one, returned
+    to be shown once. The save is caught by accounts.sessions: a `password_changed` event and
+    every session of hers ended."""
+    _refuse_unless_manager(by, user)
+    generated = None
+    if not password:
+        password = generated = staff_password_generate()
+    # Locks her row: her own password change at the same moment waits for this one.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return generated

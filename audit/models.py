@@ -112,6 +112,9 @@ class SecurityEvent(models.Model):
         SESSIONS_ENDED = "sessions_ended", _("sessions ended")
         SESSION_EXPIRED = "session_expired", _("session expired")
         USER_DEACTIVATED = "user_deactivated", _("user deactivated")
+        USER_CREATED = "user_created", _("user created")
+        USER_REACTIVATED = "user_reactivated", _("user reactivated")
+        ROLES_CHANGED = "roles_changed", _("roles changed")
         BREAK_GLASS = "break_glass", _("break-glass access")
         WEBHOOK_REJECTED = "webhook_rejected", _("webhook rejected")
 
@@ -164,6 +167,9 @@ class SecurityEvent(models.Model):
                         "sessions_ended",
                         "session_expired",
                         "user_deactivated",
+                        "user_created",
+                        "user_reactivated",
+                        "roles_changed",
                         "break_glass",
                         "webhook_rejected",
                     ],

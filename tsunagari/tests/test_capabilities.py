@@ -56,6 +56,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "accounts.end_sessions": (None, SUPERVISORS),
     "accounts.reset_mfa": (None, SUPERVISORS),
     "accounts.unlock_user": (None, SUPERVISORS),
+    "accounts.manage_staff": (None, SUPERVISORS),
     "referrals.receive_referrals": (None, {"expert"}),
     "privacy.disclose_client": ("client", SUPERVISORS),
     "privacy.request_erasure": ("client", HERS),
