@@ -36,6 +36,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import render
 
 from . import registry
 from .roles import Role
@@ -126,3 +127,20 @@ def get_or_deny(queryset: QuerySet, pk: object) -> Any:
         return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise Denied(queryset.model, pk) from None
+
+
+class DeniedPageMiddleware:
+    """A `Denied` answers the project's own 404 page, with DEBUG on too: it is a permission
+    answer, not a missing URL, and Django's debug page would list the URL patterns. It sits
+    above the access-log middleware, whose `process_exception` (run first) records the row."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception: Exception):
+        if not isinstance(exception, Denied):
+            return None
+        return render(request, "404.html", status=404)
