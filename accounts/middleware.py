@@ -1,8 +1,31 @@
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 
 
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Japanese unless she chose otherwise: the language menu's cookie, else LANGUAGE_CODE.
+    The browser's Accept-Language is not asked (an en-US browser in a Japanese office would
+    turn the sign-in page English). A signed-in user's profile wins (UserLanguageMiddleware)."""
+
+    def process_request(self, request):
+        translation.activate(chosen_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def chosen_language(request) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen:
+        try:
+            return translation.get_supported_language_variant(chosen)
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
 class UserLanguageMiddleware:
-    """Each signed-in user sees the UI in the language of her profile (Japanese by default)."""
+    """Each signed-in user sees the UI in the language of her profile (Japanese by default),
+    and the sign-in page she sees after signing out keeps it (the language cookie follows)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -14,6 +37,22 @@ class UserLanguageMiddleware:
             request.LANGUAGE_CODE = user.language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.language
+            and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != user.language
+        ):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         return response
 
 

@@ -123,7 +123,8 @@ MIDDLEWARE = [
     "tsunagari.middleware.SecurityHeadersMiddleware",
     "audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Japanese unless she chose otherwise (never the browser's Accept-Language).
+    "accounts.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,6 +134,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "tsunagari.middleware.RejectNulBytesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # A permission answer (`core.authz.Denied`) renders templates/404.html, DEBUG or not.
+    "core.authz.DeniedPageMiddleware",
     "audit.middleware.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages, so that a session ended for idleness can say why on the login page.

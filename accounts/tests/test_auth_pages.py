@@ -41,10 +41,13 @@ def test_login_page_is_japanese_by_default(client):
     assert response["Content-Language"] == "ja"
 
 
-def test_login_page_follows_the_browser_language_before_sign_in(client):
-    response = client.get(LOGIN_URL, headers={"accept-language": "en"})
+def test_login_page_is_japanese_for_any_browser_until_she_picks_english(client):
+    # An en-US browser in the office still gets Japanese: the language menu decides.
+    page = client.get(LOGIN_URL, headers={"accept-language": "en"}).content.decode()
+    assert '<html lang="ja">' in page
 
-    page = response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": LOGIN_URL})
+    page = client.get(LOGIN_URL, headers={"accept-language": "ja"}).content.decode()
     assert '<html lang="en">' in page
     assert re.search(r'<label[^>]*for="id_username"[^>]*>\s*Username', page)
 
@@ -184,7 +187,7 @@ def test_profile_rejects_an_unknown_language(client, counselor):
         reverse("accounts:profile"), {"display_name": "x", "language": "fr", "daily_digest": "on"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400  # bad input: the form again, with its errors
     assert "正しく選択してください。" in response.content.decode()
     counselor.refresh_from_db()
     assert counselor.language == "ja"
@@ -197,8 +200,10 @@ def test_japanese_date_format():
     with translation.override("ja"):
         assert date_format(day) == "2022年4月6日(水)"
         assert date_format(moment, "DATETIME_FORMAT") == "2022年4月6日(水) 9:05"
-        assert date_format(day, "SHORT_DATE_FORMAT") == "2022/04/06"
+        # One format for each, everywhere: the short formats are the long ones.
+        assert date_format(day, "SHORT_DATE_FORMAT") == "2022年4月6日(水)"
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "2022年4月6日(水) 9:05"
         assert date_format(day, "YEAR_MONTH_FORMAT") == "2022年4月"
     with translation.override("en"):
         assert date_format(day) == "Wed, 6 Apr 2022"
-        assert date_format(day, "SHORT_DATE_FORMAT") == "2022-04-06"
+        assert date_format(day, "SHORT_DATE_FORMAT") == "Wed, 6 Apr 2022"

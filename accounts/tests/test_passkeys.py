@@ -88,7 +88,7 @@ def test_a_verified_user_adds_a_named_passkey_sees_it_listed_and_removes_it(clie
     page = client.get("/accounts/mfa/passkeys/")
     html = page.content.decode()
     assert page.status_code == 200 and "work laptop" in html
-    assert "The passkey was added." in html  # the message the script's reload shows
+    assert "パスキーを追加しました。" in html  # the message the script's reload shows
     assert 'src="/static/js/passkeys.js"' in html and 'nonce="' in html
     assert client.get("/accounts/profile/").content.decode().count("/accounts/mfa/passkeys/")
 

@@ -1,7 +1,8 @@
+# One format for every date on every page, as in Japanese: the "short" formats are the same.
 DATE_FORMAT = "D, j M Y"
 DATETIME_FORMAT = "D, j M Y H:i"
-SHORT_DATE_FORMAT = "Y-m-d"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
 TIME_FORMAT = "H:i"
 MONTH_DAY_FORMAT = "j F"
 YEAR_MONTH_FORMAT = "F Y"
