@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -7,6 +10,7 @@ from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, 
 
 from core import authz
 from core.admin import GuardedChangelist, ReadOnlyInline
+from core.roles import Role
 
 from . import lockout, mfa, services
 from .models import User, UserSession
@@ -73,6 +77,29 @@ class UserSessionInline(ReadOnlyInline):
         return authz.can(request.user, "accounts.end_sessions")
 
 
+def role_label(group: Group) -> str:
+    """A role's group by the role's name ("相談員"), not its code ("counselor")."""
+    return str(Role(group.name).label) if group.name in Role.values else group.name
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Role.values:
+            return queryset.filter(groups__name=self.value()).distinct()
+        return queryset
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Group) -> str:
+        return role_label(obj)
+
+
 @admin.register(User)
 class UserAdmin(GuardedChangelist, BaseUserAdmin):
     fieldsets = (
@@ -80,9 +107,14 @@ class UserAdmin(GuardedChangelist, BaseUserAdmin):
         (_("Tsunagari"), {"fields": ("display_name", "language", "daily_digest")}),
     )
     list_display = ("username", "display_name", "email", "is_active", "last_login")
-    list_filter = ("groups", "is_active", "language")
+    list_filter = (RoleFilter, "is_active", "language")
     actions = [reset_mfa, unlock, end_sessions]
     inlines = [UserSessionInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_reset_mfa_permission(self, request) -> bool:
         return authz.can(request.user, "accounts.reset_mfa")
@@ -92,3 +124,17 @@ class UserAdmin(GuardedChangelist, BaseUserAdmin):
 
     def has_end_sessions_permission(self, request) -> bool:
         return authz.can(request.user, "accounts.end_sessions")
+
+
+# Groups are the roles: shown by the role's name.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(GuardedChangelist, BaseGroupAdmin):
+    list_display = ("role", "name")
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return role_label(group)

@@ -8,7 +8,14 @@ from core.append_only import append_only_history
 
 
 # Staff names and e-mail addresses are personal data too; passwords are never snapshotted.
-@pghistory.track(exclude=["password", "last_login"], meta=append_only_history())
+@pghistory.track(
+    exclude=["password", "last_login"],
+    meta={
+        **append_only_history(),
+        "verbose_name": _("user history"),
+        "verbose_name_plural": _("user history"),
+    },
+)
 class User(AbstractUser):
     """A staff member. A user may hold several roles (groups)."""
 

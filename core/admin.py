@@ -46,6 +46,17 @@ class GuardedChangelist:
         except (OverflowError, ValueError, DataError) as exc:
             raise IncorrectLookupParameters(exc) from exc
 
+    # Django's stock titles read "変更する 相談者 を選択" and "相談者 を表示" in Japanese (the
+    # English phrase with the name dropped in, spaces and all): one sentence of ours instead.
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        title = gettext("List of %(name)s") % {"name": self.model._meta.verbose_name_plural}
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        title = gettext("Details of %(name)s") % {"name": self.model._meta.verbose_name}
+        context = {"title": title, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
     def response_action(self, request: HttpRequest, queryset):
         # An action's `_selected_action` ids come from the form and may be anything.
         try:
@@ -150,21 +161,19 @@ class SupervisorAdmin(GuardedChangelist, admin.ModelAdmin):
             rows.append(
                 (
                     _history_value(None, event.pgh_created_at, users),
-                    event.pgh_label,
-                    who,
+                    _history_sentence(event.pgh_label, who),
                     format_html_join(mark_safe("<br>"), "{}", ((c,) for c in changed))
                     if older is not None
-                    else _("(created)"),
+                    else "—",
                 )
             )
-        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
         return format_html(
             '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
-            '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
             _("When"),
-            _("Event"),
-            _("By"),
-            _("Changed"),
+            _("What happened"),
+            _("Changes"),
             body,
         )
 
@@ -177,6 +186,17 @@ class _Numbered:
 
     def __str__(self) -> str:
         return gettext("No. %(pk)s") % {"pk": self.pk}
+
+
+def _history_sentence(label: str, who: str) -> str:
+    """pghistory's event label ("insert", "update") as a sentence naming who did it."""
+    created = label == "insert"
+    if who:
+        text = gettext("Created by %(who)s.") if created else gettext("Changed by %(who)s.")
+        return text % {"who": who}
+    if created:
+        return gettext("Created (by the system or an import).")
+    return gettext("Changed (by the system or an import).")
 
 
 def _history_value(field: Field | None, value: object, users: dict[int, str]) -> str:

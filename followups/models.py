@@ -15,7 +15,13 @@ from core.append_only import append_only_history
 from core.bounds import in_choices, in_range, pair
 
 
-@pghistory.track(meta=append_only_history())
+@pghistory.track(
+    meta={
+        **append_only_history(),
+        "verbose_name": _("follow-up history"),
+        "verbose_name_plural": _("follow-up history"),
+    }
+)
 class FollowUp(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")  # 未通知

@@ -41,7 +41,14 @@ def _trackers() -> tuple:
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
-@pghistory.track(*_trackers(), meta=append_only_history())
+@pghistory.track(
+    *_trackers(),
+    meta={
+        **append_only_history(),
+        "verbose_name": _("opening rule history"),
+        "verbose_name_plural": _("opening rule history"),
+    },
+)
 class OpeningRule(models.Model):
     """A weekly opening, e.g. Wednesdays 14:00–20:00, valid over a date range."""
 
@@ -101,7 +108,14 @@ class OpeningRule(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
-@pghistory.track(*_trackers(), meta=append_only_history())
+@pghistory.track(
+    *_trackers(),
+    meta={
+        **append_only_history(),
+        "verbose_name": _("opening exception history"),
+        "verbose_name_plural": _("opening exception history"),
+    },
+)
 class OpeningException(models.Model):
     """A closure of the regular openings on one date, or an extra opening.
 

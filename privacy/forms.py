@@ -9,7 +9,8 @@ from .models import Channel, ConsentWithdrawal
 
 
 def _choices(choices) -> list[tuple[str, str]]:
-    return [("", "---------"), *choices]
+    # The empty choice reads as the other forms' ("選択してください"), never "---------".
+    return [("", _("Choose…")), *choices]
 
 
 class ErasureRequestForm(forms.Form):
