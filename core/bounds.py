@@ -29,6 +29,12 @@ LATEST = datetime.datetime.combine(LATEST_DATE, datetime.time.min, tzinfo=TOKYO)
 FACT_AHEAD = datetime.timedelta(days=366)
 SCHEDULE_AHEAD = datetime.timedelta(days=5 * 366)
 
+# A fact is recorded once it has happened. A consultation may start a little ahead of the
+# clock (a counselor pressing "starting now" a minute early) and end up to an hour ahead (the
+# default length given to one that has just started, corrected when it ends).
+STARTED_GRACE = datetime.timedelta(minutes=15)
+ENDS_AHEAD = datetime.timedelta(hours=1)
+
 # Free text: case notes, summaries and the like; reasons and short comments.
 NOTE_MAX = 10_000
 REASON_MAX = 1_000
@@ -65,6 +71,17 @@ def date_problem(value: datetime.date | None, *, schedule: bool = False, now=Non
     latest = local_date(_latest(schedule, now))
     if value < EARLIEST_DATE or value > latest:
         return _out_of_range(latest)
+    return None
+
+
+def happened_problem(
+    value: datetime.datetime | None, *, ahead: datetime.timedelta = STARTED_GRACE, now=None
+) -> str | None:
+    """Why `value`, the time something happened, cannot be right: later than `ahead` from now."""
+    if value is None:
+        return None
+    if value > (now or timezone.now()) + ahead:
+        return _("This time is in the future. Enter when it happened.")
     return None
 
 

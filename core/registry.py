@@ -316,6 +316,50 @@ class AdminFilter:
 admin_filters: Registry[AdminFilter] = Registry("admin_filters")
 
 
+# --- closing a case: what is still open on it ------------------------------------------------
+
+# What the supervisor decides, on approving a closing, for the open items of the case.
+SETTLE_CANCEL = "cancel"
+SETTLE_HAND_OVER = "hand_over"
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """One thing still open on a case (a follow-up not done, ...), as the closing pages list
+    it: `kind` names what it is (a lazy translation), `owner` who has it (a user, or None),
+    `due` its due date or time (or None), `url` where it is read ("" for none)."""
+
+    kind: Any
+    text: str
+    owner: Any = None
+    due: datetime.date | datetime.datetime | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class CaseOpenItems:
+    """What an app still has open on a case, so that closing it (終結) leaves nothing behind
+    unnoticed.
+
+    `items(case_ids)` returns {case_id: [OpenItem, ...]} for the cases given that have any, in
+    a fixed number of queries however many cases (the supervisors' list of pending closings
+    asks for all of them at once); the counselor's closing request and the supervisor's
+    approval list them. `settle(case=, outcome=, to=, reason=, by=, now=)` runs inside the
+    approval's transaction, with the case row locked, and ends every open item of that case:
+    `outcome` SETTLE_CANCEL cancels them, SETTLE_HAND_OVER gives them to `to` (a counselor
+    who stays with her); either way `reason` is recorded with the change. It returns what it
+    settled as {label: count} (labels are plain strings), stored on the closing's CaseEvent.
+    """
+
+    key: str
+    items: Callable[[Iterable[int]], Mapping[int, list[OpenItem]]]
+    settle: Callable[..., Mapping[str, int]]
+    order: int = 0
+
+
+case_open_items: Registry[CaseOpenItems] = Registry("case_open_items")
+
+
 # --- what is held about a client (disclosure, erasure, retention) ----------------------------
 
 

@@ -173,6 +173,34 @@ registry.page_sections.register(
 )
 
 
+# --- closing a case: its open follow-ups are listed, then cancelled or handed over ---------
+def _case_open_items(case_ids) -> dict[int, list[registry.OpenItem]]:
+    found: dict[int, list[registry.OpenItem]] = {}
+    rows = (
+        FollowUp.objects.filter(case_id__in=list(case_ids), state__in=FollowUp.OPEN_STATES)
+        .select_related("assignee")
+        .order_by("due_at", "pk")
+    )
+    for f in rows:
+        found.setdefault(f.case_id, []).append(
+            registry.OpenItem(
+                kind=_("Follow-up"),
+                text=f.what,
+                owner=f.assignee,
+                due=f.due_at,
+                url=reverse("followups:detail", args=[f.pk]),
+            )
+        )
+    return found
+
+
+registry.case_open_items.register(
+    registry.CaseOpenItems(
+        key="followups", items=_case_open_items, settle=services.followups_settle_for_case
+    )
+)
+
+
 # --- her APPI rights: her follow-ups (disclosure, erasure, retention) ---------------------
 registry.client_data.register(
     registry.ClientDataHolder(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import supervisors_to_notify
-from cases.models import Case, Client, Consultation
-from core import authz
+from cases.models import Case, Client, ClientAssignmentChange, Consultation
+from cases.services.clients import client_counselors_add
+from core import authz, registry
 from core.bounds import check_bounds
 from core.roles import Role
 from core.time import TOKYO, local_date, start_of_day
@@ -93,6 +95,15 @@ def followup_create(
             _("This client was merged into another record; add the follow-up there."),
             code="merged",
         )
+    if case is not None:
+        # A closing approved meanwhile settles the case's open follow-ups under the case's lock:
+        # wait for it, then refuse, so no follow-up is left open on a closed case.
+        locked_case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+        if locked_case.status == Case.Status.CLOSED:
+            raise ValidationError(
+                {"case": _("This case is closed; add the follow-up without the case.")},
+                code="case_closed",
+            )
     return FollowUp.objects.create(
         client=client,
         case=case,
@@ -272,6 +283,51 @@ def followups_send_morning_digest(*, today: datetime.date | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+@transaction.atomic
+def followups_settle_for_case(
+    *, case: Case, outcome: str, to: User | None, reason: str, by: User, now: datetime.datetime
+) -> dict[str, int]:
+    """A closing approved: the case's open follow-ups are cancelled, or handed over to `to`
+    (reminded afresh, as hers). The reason goes with each change: as the cancelling reason, and
+    in the history context of both (registered in `core.registry.case_open_items`)."""
+    # A sweep notifying one of them meanwhile: lock them, so it waits and then finds them gone.
+    rows = list(
+        FollowUp.objects.select_for_update()
+        .filter(case=case, state__in=FollowUp.OPEN_STATES)
+        .order_by("pk")
+    )
+    if not rows:
+        return {}
+    reason = reason.strip()[: FollowUp._meta.get_field("cancel_reason").max_length]
+    with pghistory.context(action="followups_settle_for_case", case=case.pk, reason=reason):
+        if outcome == registry.SETTLE_HAND_OVER:
+            if to is None or not authz.can(to, "followups.take_followups"):
+                raise ValidationError(
+                    {"hand_over_to": _("The assignee must be an active counselor or supervisor.")}
+                )
+            # She must be able to open what she is given: she joins the client's counselors
+            # (recorded like any change of the team). The merge's lock on her row first.
+            client = Client.objects.select_for_update(no_key=True).get(pk=case.client_id)
+            if not client.counselors.filter(pk=to.pk).exists():
+                client_counselors_add(
+                    client=client, user=to, kind=ClientAssignmentChange.Kind.ASSIGNED, by=by
+                )
+            for row in rows:
+                row.assignee = to
+                row.state = FollowUp.State.PENDING
+                row.notified_at = None
+                row.revision += 1
+                row.save(update_fields=["assignee", "state", "notified_at", "revision"])
+            return {"followups_handed_over": len(rows)}
+        for row in rows:
+            row.state = FollowUp.State.CANCELLED
+            row.cancelled_at = now
+            row.cancelled_by = by
+            row.cancel_reason = reason
+            row.save(update_fields=["state", "cancelled_at", "cancelled_by", "cancel_reason"])
+        return {"followups_cancelled": len(rows)}
 
 
 def followups_merge_move(*, kept: Client, merged: Client, by: User, now) -> dict[str, int]:

@@ -166,7 +166,7 @@ def test_the_client_page_shows_the_test_apps_section(client, visited, counselor)
 def test_the_case_list_shows_the_test_apps_column(client, visited, counselor):
     client.force_login(counselor)
     html = client.get(reverse("cases:case_list")).content.decode()
-    assert "<th scope=\"col\">Visits</th>" in html
+    assert '<th scope="col">Visits</th>' in html
     assert '<span class="testapp-visits">1</span>' in html
 
 
@@ -248,3 +248,34 @@ def test_a_nav_link_to_an_unknown_menu_is_refused():
 
     with pytest.raises(ValueError):
         nav_links(None, "sidebar")
+
+
+@pytest.mark.django_db
+def test_closing_a_case_lists_and_settles_the_test_apps_open_items(visited, counselor, supervisor):
+    import datetime
+
+    from cases.closing import open_items_for
+    from cases.services.cases import case_approve_closure, case_request_closure
+
+    her, case, _past = visited
+    coming = Visit.objects.create(
+        client=her,
+        case=case,
+        at=timezone.now() + datetime.timedelta(days=3),
+        place="保健センター",
+        recorded_by=counselor,
+    )
+    assert [i.text for i in open_items_for(case)] == ["保健センター"]
+    request = case_request_closure(
+        case=case, reason="resolved", note="", by=counselor, open_items_seen=True
+    )
+    case_approve_closure(
+        request=request,
+        by=supervisor,
+        open_items=registry.SETTLE_CANCEL,
+        open_items_reason="終結のため",
+    )
+    assert not Visit.objects.filter(pk=coming.pk).exists()
+    event = case.state_changes.get(kind="closure_approved")
+    assert event.after["open_items"]["settled"] == {"visits_cancelled": 1}
+    assert event.after["open_items"]["reason"] == "終結のため"

@@ -7,10 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.selectors import users_with_roles
+from core import registry
 from core.bounds import NOTE_MAX, REASON_MAX, validate_schedule_date
 from core.roles import Role
 
 from ..models import Case, RiskFlag, SupportGoal
+from ..services.cases import OPEN_ITEMS_REASON_MAX
 
 
 def _counselors_field() -> forms.ModelMultipleChoiceField:
@@ -140,15 +142,22 @@ class ClosureRequestForm(_PageForm):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Shown only when items are still open on the case; the service asks for it then.
+    open_items_seen = forms.BooleanField(
+        label=_("I have read the open items; the supervisor decides what becomes of them."),
+        required=False,
+    )
 
 
 class ClosureDecisionForm(_PageForm):
     id_prefix = "decision"
     APPROVE = "approve"
     DECLINE = "decline"
+    # No decision is pre-selected: approving closes the case, a step the supervisor takes on
+    # purpose.
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(APPROVE, _("Approve closing")), (DECLINE, _("Decline"))],
+        choices=[("", _("Choose…")), (APPROVE, _("Approve closing")), (DECLINE, _("Decline"))],
     )
     note = forms.CharField(
         label=_("Comment"),
@@ -156,11 +165,43 @@ class ClosureDecisionForm(_PageForm):
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # For the items still open on the case (shown only then; the service requires them then).
+    open_items = forms.ChoiceField(
+        label=_("The items still open"),
+        choices=[
+            ("", _("Choose…")),
+            (registry.SETTLE_CANCEL, _("Cancel them")),
+            (registry.SETTLE_HAND_OVER, _("Hand them over to a counselor")),
+        ],
+        required=False,
+    )
+    hand_over_to = forms.ModelChoiceField(
+        label=_("Counselor who takes them over"),
+        queryset=users_with_roles(Role.COUNSELOR),
+        required=False,
+        empty_label=_("Choose…"),
+    )
+    open_items_reason = forms.CharField(
+        label=_("Why (recorded with each item)"),
+        required=False,
+        max_length=OPEN_ITEMS_REASON_MAX,
+    )
+
+    def counselor_choices(self) -> list:
+        """The hand-over choices as a list, to share between the forms of one page."""
+        return list(self.fields["hand_over_to"].choices)
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("decision") == self.DECLINE and not data.get("note", "").strip():
             self.add_error("note", _("Say why closing is declined."))
+        if (
+            data.get("decision") == self.APPROVE
+            and data.get("open_items") == registry.SETTLE_HAND_OVER
+            and not data.get("hand_over_to")
+            and "hand_over_to" not in self.errors
+        ):
+            self.add_error("hand_over_to", _("Choose the counselor who takes them over."))
         return data
 
 

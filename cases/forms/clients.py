@@ -23,6 +23,7 @@ from core.bounds import (
     validate_schedule_datetime,
 )
 from core.roles import Role
+from core.time import TOKYO
 from core.widgets import DATE_WIDGET, DATETIME_WIDGET
 
 from ..models import Case, Client, Consultation, RiskFlag
@@ -70,6 +71,10 @@ class BootstrapFormMixin:
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+# The length "starting now" gives a consultation that has just begun, until its end is known.
+START_NOW_MINUTES = 30
 
 
 def default_times(
@@ -201,9 +206,20 @@ class ConsultationForm(BootstrapFormMixin, forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("started_at"), data.get("ended_at")
-        if start and end and end < start:
-            self.add_error("ended_at", ValidationError(_("The end must not be before the start.")))
+        if start and end and end <= start:
+            self.add_error("ended_at", ValidationError(_("The end must be after the start.")))
         return data
+
+    @property
+    def start_now(self) -> dict:
+        """What the "starting now" button fills in (static/js/client-form.js): the server's
+        clock and Tokyo's offset, so the browser's own clock and time zone play no part."""
+        now = timezone.now()
+        return {
+            "server_now": int(now.timestamp() * 1000),
+            "utc_offset": int(now.astimezone(TOKYO).utcoffset().total_seconds() // 60),
+            "minutes": START_NOW_MINUTES,
+        }
 
     @staticmethod
     def initial_for(consultation: Consultation) -> dict:
@@ -263,7 +279,8 @@ class IntakeForm(ConsultationForm, ClientProfileForm):
 
 
 class RiskFlagForm(BootstrapFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("risk"), choices=RiskFlag.Kind.choices)
+    # No risk is pre-selected: a flag is set on purpose, never by a default.
+    kind = forms.ChoiceField(label=_("risk"), choices=[("", _("Choose…")), *RiskFlag.Kind.choices])
     note = forms.CharField(label=_("note"), max_length=200, required=False)
     expires_at = forms.DateTimeField(
         label=_("expires at"),

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import supervisors_to_notify
-from core import authz
-from core.bounds import NOTE_MAX, REASON_MAX, check_bounds
+from core import authz, registry
+from core.bounds import NOTE_MAX, REASON_MAX, check_bounds, text_problem
 from notifications.models import Notification
 from notifications.services import notification_send
 
+from ..closing import open_items_for, settle_open_items, undone_action_ids
 from ..models import (
     Case,
     CaseClosureRequest,
@@ -35,6 +36,10 @@ from ..models import (
     SupportGoal,
 )
 from ..selectors.common import flag_in_force_q
+
+# A follow-up keeps a cancelling reason of at most 200 characters; the reason given for the
+# open items of a closed case is stored with each of them.
+OPEN_ITEMS_REASON_MAX = 200
 
 # Moves a counselor may make with case_set_status. Closing goes through a supervisor's
 # approval (case_request_closure / case_approve_closure) and reopening through case_reopen.
@@ -374,13 +379,28 @@ def case_note_correct(*, note: CaseNote, body: str, by: User) -> CaseNote:
 
 
 @transaction.atomic
-def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> CaseClosureRequest:
+def case_request_closure(
+    *, case: Case, reason: str, note: str, by: User, open_items_seen: bool = False
+) -> CaseClosureRequest:
+    """Ask a supervisor to close the case. Anything still open on it (support actions not done,
+    follow-ups, ...) must have been shown to her: `open_items_seen` says she confirmed it."""
     if reason not in Case.CloseReason.values:
         raise ValidationError(_("Choose a reason for closing."), code="reason")
     note = _note_bound(note)
     # Two counselors requesting at once: one request is pending, the other is told so.
     case = _lock_case(case)
     _refuse_if_closed(case)
+    open_items = open_items_for(case)
+    if open_items and not open_items_seen:
+        raise ValidationError(
+            {
+                "open_items_seen": _(
+                    "Items are still open on this case. Read them and confirm that the "
+                    "supervisor is to decide what becomes of them."
+                )
+            },
+            code="open_items",
+        )
     pending = CaseClosureRequest.objects.filter(case=case, state=CaseClosureRequest.State.PENDING)
     if pending.exists():
         raise ValidationError(
@@ -400,7 +420,7 @@ def case_request_closure(*, case: Case, reason: str, note: str, by: User) -> Cas
         case=case,
         kind=CaseEvent.Kind.CLOSURE_REQUESTED,
         by=by,
-        after={"reason": reason, "request": request.pk},
+        after={"reason": reason, "request": request.pk, "open_items": len(open_items)},
         note=request.note,
     )
     url = reverse("cases:case_detail", kwargs={"pk": case.pk})
@@ -463,20 +483,80 @@ def _notify_decision(request: CaseClosureRequest, *, by: User) -> None:
     )
 
 
+# What becomes of a case's open items when its closing is approved (core.registry).
+SETTLE_OUTCOMES = (registry.SETTLE_CANCEL, registry.SETTLE_HAND_OVER)
+
+
+def _settle_check(
+    *, outcome: str, hand_over_to: User | None, reason: str
+) -> tuple[str, User | None, str]:
+    """The supervisor's decision on the open items, refused unless complete."""
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if outcome not in SETTLE_OUTCOMES:
+        errors["open_items"] = _("Decide what becomes of the items still open.")
+    if outcome == registry.SETTLE_HAND_OVER:
+        if hand_over_to is None:
+            errors["hand_over_to"] = _("Choose the counselor who takes them over.")
+        elif not authz.can(hand_over_to, "cases.work_with_clients"):
+            errors["hand_over_to"] = _("%(name)s is not a counselor.") % {"name": hand_over_to}
+    else:
+        hand_over_to = None
+    if not reason:
+        errors["open_items_reason"] = _("Say why, for the record.")
+    elif problem := text_problem(reason, limit=OPEN_ITEMS_REASON_MAX):
+        errors["open_items_reason"] = problem
+    if errors:
+        raise ValidationError(errors, code="open_items")
+    return outcome, hand_over_to, reason
+
+
 @transaction.atomic
-def case_approve_closure(*, request: CaseClosureRequest, by: User, note: str = "") -> Case:
+def case_approve_closure(
+    *,
+    request: CaseClosureRequest,
+    by: User,
+    note: str = "",
+    open_items: str = "",
+    hand_over_to: User | None = None,
+    open_items_reason: str = "",
+) -> Case:
+    """Close the case. Whatever is still open on it is settled in the same transaction:
+    `open_items` cancels it (SETTLE_CANCEL) or hands it over to `hand_over_to`
+    (SETTLE_HAND_OVER), for `open_items_reason`; support actions not done stay undone on the
+    closed plan, named in the closing event."""
     case, request = _decide(request, state=CaseClosureRequest.State.APPROVED, by=by, note=note)
+    # Under the case lock _decide took: a follow-up added to the case meanwhile waits for it
+    # (followup_create locks the case too), so nothing slips in between listing and settling.
+    items = open_items_for(case)
+    settlement: dict = {}
+    if items:
+        outcome, to, reason = _settle_check(
+            outcome=open_items, hand_over_to=hand_over_to, reason=open_items_reason
+        )
+        settlement = {
+            "outcome": outcome,
+            "to": to.pk if to else None,
+            "reason": reason,
+            "actions_left_undone": undone_action_ids(case),
+            "settled": settle_open_items(
+                case=case, outcome=outcome, to=to, reason=reason, by=by, now=request.decided_at
+            ),
+        }
     before = {"status": case.status, "close_reason": case.close_reason}
     case.status = Case.Status.CLOSED
     case.closed_at = request.decided_at
     case.close_reason = request.reason
     case.save(update_fields=["status", "closed_at", "close_reason", "updated_at"])
+    after = {"status": case.status, "close_reason": case.close_reason, "request": request.pk}
+    if settlement:
+        after["open_items"] = settlement
     _event(
         case=case,
         kind=CaseEvent.Kind.CLOSURE_APPROVED,
         by=by,
         before=before,
-        after={"status": case.status, "close_reason": case.close_reason, "request": request.pk},
+        after=after,
         note=request.decision_note,
     )
     _notify_decision(request, by=by)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import authz
-from core.bounds import NOTE_MAX, check_bounds
+from core.bounds import ENDS_AHEAD, NOTE_MAX, STARTED_GRACE, check_bounds, happened_problem
 from openings.models import Channel, Opening
 from openings.selectors import opening_at
 from openings.services import openings_materialize
@@ -78,8 +78,14 @@ def _validate(consultation: Consultation, counselors: list[User]) -> None:
     errors: dict[str, str] = {}
     if consultation.kind not in Consultation.Kind.values:
         errors["kind"] = _("Choose how she consulted.")
-    if consultation.ended_at < consultation.started_at:
-        errors["ended_at"] = _("The end must not be before the start.")
+    # A record of what happened: not dated ahead of the clock (beyond "starting now").
+    if problem := happened_problem(consultation.started_at, ahead=STARTED_GRACE):
+        errors["started_at"] = problem
+    if consultation.ended_at <= consultation.started_at:
+        # A zero-minute consultation is a slip (start and end both "now"), not a conversation.
+        errors["ended_at"] = _("The end must be after the start.")
+    elif problem := happened_problem(consultation.ended_at, ahead=ENDS_AHEAD):
+        errors["ended_at"] = problem
     if consultation.main_concern not in Consultation.MainConcern.values:
         errors["main_concern"] = _("Choose the main concern.")
     if set(consultation.topics) - set(Consultation.Topic.values):

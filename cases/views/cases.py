@@ -21,7 +21,9 @@ from audit.decorators import logs_access
 from audit.models import AccessLog
 from core import authz, registry
 from core.paging import paginate
+from tsunagari.forms import form_add_service_errors
 
+from ..closing import open_items_for, open_items_of
 from ..forms.cases import (
     CaseAssignForm,
     CaseFilterForm,
@@ -169,6 +171,8 @@ def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
         "action_form": SupportActionForm(case=case, initial={"owner": user.pk}),
         "closure_form": ClosureRequestForm(),
         "decision_form": ClosureDecisionForm(),
+        # What closing would leave behind, for the request and the approval (_closing.html).
+        "open_items": open_items_for(case) if case.status != Case.Status.CLOSED else [],
         "reopen_form": CaseReopenForm(),
         "allowed_statuses": [
             (value, Case.Status(value).label)
@@ -268,13 +272,6 @@ def _add_action(request: HttpRequest, case: Case, data: dict) -> str:
     return _("The action was added.")
 
 
-def _request_closure(request: HttpRequest, case: Case, data: dict) -> str:
-    services.case_request_closure(
-        case=case, reason=data["reason"], note=data["note"], by=request.user
-    )
-    return _("Closing was requested. A supervisor will decide.")
-
-
 def _reopen(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_reopen(case=case, by=request.user, note=data["note"])
     return _("The case was reopened.")
@@ -285,7 +282,6 @@ case_set_status = _case_post(CaseStatusForm, "status_form", _set_status)
 case_assign = _case_post(CaseAssignForm, "assign_form", _assign)
 support_goal_add = _case_post(SupportGoalForm, "goal_form", _add_goal)
 support_action_add = _case_post(SupportActionForm, "action_form", _add_action, needs_case=True)
-case_request_closure = _case_post(ClosureRequestForm, "closure_form", _request_closure)
 # Reopening is for supervisors: a counselor who sees the case gets 404 like anyone else.
 case_reopen = _case_post(CaseReopenForm, "reopen_form", _reopen, capability="cases.reopen_case")
 
@@ -330,6 +326,34 @@ def support_action_complete(request: HttpRequest, pk: int, action_pk: int) -> Ht
     return _done(request, case, _("The action was marked done."))
 
 
+# --- closing: the counselor's request, the supervisors' decisions ----------------------------
+
+
+@login_required
+@require_POST
+@logs_access(AccessLog.Action.VIEW, Case, id_kwarg="pk")  # a bad form re-renders the case
+def case_request_closure(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    form = ClosureRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_request_closure(
+                case=case,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                open_items_seen=form.cleaned_data["open_items_seen"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return _refused(request, case, error)
+            # She has not confirmed the open items yet: the form again, with them listed.
+            form_add_service_errors(form, error)
+        else:
+            return _done(request, case, _("Closing was requested. A supervisor will decide."))
+    return _rerender(request, case, closure_form=form)
+
+
 # --- closing decisions (supervisors) ------------------------------------------------------
 
 
@@ -351,19 +375,31 @@ def closure_decide(request: HttpRequest, request_pk: int) -> HttpResponse:
             return _pending_page(request, {closure.pk: form}, status=400)
         case = case_detail_get_for(request.user, closure.case_id)
         return _rerender(request, case, decision_form=form)
+    data = form.cleaned_data
     try:
-        if form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE:
+        if data["decision"] == ClosureDecisionForm.APPROVE:
             services.case_approve_closure(
-                request=closure, by=request.user, note=form.cleaned_data["note"]
+                request=closure,
+                by=request.user,
+                note=data["note"],
+                open_items=data["open_items"],
+                hand_over_to=data["hand_over_to"],
+                open_items_reason=data["open_items_reason"],
             )
             messages.success(request, _("Closing was approved. The case is closed."))
         else:
-            services.case_reject_closure(
-                request=closure, by=request.user, note=form.cleaned_data["note"]
-            )
+            services.case_reject_closure(request=closure, by=request.user, note=data["note"])
             messages.success(request, _("Closing was declined."))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        if not hasattr(error, "error_dict"):
+            messages.error(request, _error_text(error))
+        else:
+            # What becomes of the open items is not decided yet: the form again, with errors.
+            form_add_service_errors(form, error)
+            if back_to_list:
+                return _pending_page(request, {closure.pk: form}, status=400)
+            case = case_detail_get_for(request.user, closure.case_id)
+            return _rerender(request, case, decision_form=form)
     if back_to_list:
         return redirect("cases:closure_pending")
     return redirect("cases:case_detail", pk=closure.case_id)
@@ -371,10 +407,18 @@ def closure_decide(request: HttpRequest, request_pk: int) -> HttpResponse:
 
 def _pending_page(request: HttpRequest, bound: dict, status: int = 200) -> HttpResponse:
     requests_ = list(closure_requests_pending_for(request.user))
+    # Each case's open items, for all the cases at once (a fixed number of queries).
+    open_items = open_items_of([item.case for item in requests_])
+    counselors = None
     for item in requests_:
-        item.decision_form = bound.get(item.pk) or ClosureDecisionForm(
+        item.decision_form = form = bound.get(item.pk) or ClosureDecisionForm(
             auto_id=f"id_decision{item.pk}_%s"
         )
+        item.open_items = open_items.get(item.case_id, [])
+        if item.open_items:
+            # One query for the counselors' names, whatever the number of requests.
+            counselors = counselors if counselors is not None else form.counselor_choices()
+            form.fields["hand_over_to"].widget.choices = counselors
     return render(
         request, "cases/case/closure_pending.html", {"requests": requests_}, status=status
     )

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 
 from core import authz, registry
 from core.queries import count_of
@@ -174,4 +175,27 @@ registry.nav_links.register(
         menu="supervision",
         order=999,
     )
+)
+
+
+# --- closing a case: her visits still to come are open items ---------------------------------
+def open_visits(case_ids) -> dict:
+    found: dict = {}
+    upcoming = Visit.objects.filter(case_id__in=list(case_ids), at__gt=timezone.now())
+    for v in upcoming.select_related("recorded_by").order_by("at", "pk"):
+        found.setdefault(v.case_id, []).append(
+            registry.OpenItem(kind="Visit", text=v.place, owner=v.recorded_by, due=v.at)
+        )
+    return found
+
+
+def settle_visits(*, case, outcome, to, reason, by, now) -> dict[str, int]:
+    upcoming = Visit.objects.filter(case=case, at__gt=now)
+    if outcome == registry.SETTLE_HAND_OVER:
+        return {"visits_handed_over": upcoming.update(recorded_by=to)}
+    return {"visits_cancelled": upcoming.delete()[0]}
+
+
+registry.case_open_items.register(
+    registry.CaseOpenItems(key="testapp", items=open_visits, settle=settle_visits)
 )
