@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from accounts.selectors import users_with_roles
@@ -110,7 +111,9 @@ class OpenCaseFilter(admin.SimpleListFilter):
     parameter_name = "open"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Open (not closed)")), ("no", _("Closed"))]
+        # The case status's own word: a bare "Closed" is also the opening calendar's 休止,
+        # and whichever catalogue comes first would win.
+        return [("yes", _("Open (not closed)")), ("no", pgettext_lazy("case status", "Closed"))]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":

@@ -47,10 +47,10 @@ registry.merge_movers.register(
 
 # --- the supervisors' figures: caseload columns and summary cards ---------------------------
 def _open_cases_link(now, counselor_pk: int | None) -> str:
+    # The app's case list, not the admin: it shows her open cases by default.
     if counselor_pk is None:
         return reverse("cases:case_list")
-    query = urlencode({"counselor": counselor_pk, "open": "yes"})
-    return f"{reverse('admin:cases_case_changelist')}?{query}"
+    return f"{reverse('cases:case_list')}?{urlencode({'counselor': counselor_pk})}"
 
 
 registry.supervision_figures.register(
@@ -94,7 +94,14 @@ def _home_supervision(request, now) -> dict | None:
     if not authz.is_supervisor(request.user):
         return None
     totals = supervisor.supervisor_summary(user=request.user, now=now)
-    return {"cards": supervisor.supervision_cards(totals=totals, now=now)}
+    approvals = []
+    if authz.can(request.user, "cases.approve_closure"):
+        approvals = dashboard.pending_closings_for(user=request.user)
+    return {
+        "cards": supervisor.supervision_cards(totals=totals, now=now),
+        "approvals": approvals,
+        "approvals_total": totals.get("pending_closing_requests", len(approvals)),
+    }
 
 
 def _home_programme(request, now) -> dict | None:

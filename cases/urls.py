@@ -52,6 +52,7 @@ urlpatterns: list = [
         name="case_note_correct",
     ),
     path("<int:pk>/status/", case_views.case_set_status, name="case_set_status"),
+    path("<int:pk>/priority/", case_views.case_set_priority, name="case_set_priority"),
     path("<int:pk>/counselors/", case_views.case_assign, name="case_assign"),
     path("<int:pk>/goals/", case_views.support_goal_add, name="support_goal_add"),
     path(

@@ -5,9 +5,12 @@ import datetime
 from celery.schedules import crontab
 from django.db.models import Min, OuterRef, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from audit.decorators import AccessSpec, declare
+from audit.models import AccessLog
 from core import authz, registry
 from core.queries import count_of
 from core.roles import Role
@@ -16,7 +19,11 @@ from core.time import local_date, start_of_day
 from . import demo, privacy, services, timeline
 from .admin import ClientOverdueFollowUpFilter, OverdueFollowUpFilter
 from .models import FollowUp
-from .selectors import followups_open_counts_for_assignee, overdue_q
+from .selectors import (
+    followups_due_now_for_assignee,
+    followups_open_counts_for_assignee,
+    overdue_q,
+)
 
 registry.timeline_providers.register(
     registry.TimelineProvider(key="followups", entries=timeline.timeline_entries)
@@ -65,12 +72,27 @@ registry.supervision_figures.register(
 )
 
 
-# --- the home page: my follow-ups overdue and due today -------------------------------------
+# --- the home page: my follow-ups overdue and due today, the first ones listed --------------
+HOME_FOLLOWUPS_SHOWN = 10
+
+
 def _home_my_followups(request, now) -> dict | None:
     if not authz.is_counselor(request.user):
         return None
     tomorrow = start_of_day(local_date(now) + datetime.timedelta(days=1))
-    return followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
+    counts = followups_open_counts_for_assignee(request.user, now=now, tomorrow=tomorrow)
+    due = followups_due_now_for_assignee(
+        request.user, tomorrow=tomorrow, limit=HOME_FOLLOWUPS_SHOWN
+    )
+    if due:
+        # The block names her clients and what is to be done: the home page shows follow-ups.
+        declare(request, AccessSpec(AccessLog.Action.LIST, "followups.followup"), {})
+    return {
+        **counts,
+        "due": due,
+        "now": now,
+        "more": counts["overdue"] + counts["today"] - len(due),
+    }
 
 
 registry.home_blocks.register(
@@ -154,13 +176,25 @@ registry.list_columns.register(
 )
 
 
-# --- the case's page: add a follow-up, back to the case once saved (no query) --------------
+# --- the case's page: its open follow-ups, overdue ones marked, and adding one (one query) --
 def _case_section(request, case) -> dict | None:
+    now = timezone.now()
+    followups = list(
+        FollowUp.objects.filter(case=case, state__in=FollowUp.OPEN_STATES)
+        .select_related("assignee")
+        .order_by("due_at", "id")
+    )
     if case.status == case.Status.CLOSED:
-        return None
+        # Nothing is added to a closed case; what is still open on it stays in sight.
+        return {"followups": followups, "now": now, "add_url": ""} if followups else None
     back = reverse("cases:case_detail", kwargs={"pk": case.pk})
     query = urlencode({"client": case.client_id, "case": case.pk, "next": back})
-    return {"add_url": f"{reverse('followups:create')}?{query}"}
+    return {
+        "followups": followups,
+        "now": now,
+        "add_url": f"{reverse('followups:create')}?{query}",
+        "next": back,
+    }
 
 
 registry.page_sections.register(

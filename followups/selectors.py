@@ -62,6 +62,14 @@ def followups_open_counts_for_assignee(
     )
 
 
+def followups_due_now_for_assignee(
+    user: User, *, tomorrow: datetime.datetime, limit: int = 10
+) -> list[FollowUp]:
+    """My open follow-ups due before `tomorrow` (overdue first, then today's), at most `limit`:
+    what to do now, for the home page. One query."""
+    return list(followups_open_for_assignee(user).filter(due_at__lt=tomorrow)[:limit])
+
+
 def assignee_choices_for(*, client: Client, case: Case | None, user: User) -> QuerySet[User]:
     """Who may be given a follow-up for this client: her counselors, the case's, or me."""
     people = User.objects.filter(pk=user.pk) | User.objects.filter(assigned_clients=client)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db.models import (
     DateTimeField,
+    Exists,
     F,
     Max,
     Min,
@@ -51,11 +52,14 @@ def caseload_for(
     status: str = "",
     priority: int | None = None,
     mine: bool = False,
+    counselor: int | None = None,
 ) -> QuerySet[Case]:
     """Cases the user may see, annotated for the caseload list.
 
-    status "" means open cases (open, active, on hold); "all" means every status. Each row
-    carries next_action_due (date), next_followup_due (datetime), last_activity (datetime).
+    status "" means open cases (open, active, on hold); "all" means every status; `counselor`
+    keeps the cases that user is on (within what this user may see). Each row carries
+    next_action_due (date), the registered columns (next_followup_due, ...), closure_pending
+    (a closing request awaits a supervisor) and last_activity (datetime).
     """
     qs = cases_visible_to(user)
     if status == "all":
@@ -68,6 +72,8 @@ def caseload_for(
         qs = qs.filter(priority=priority)
     if mine:
         qs = qs.filter(counselors=user)
+    if counselor is not None:
+        qs = qs.filter(counselors=counselor)
     now = timezone.now()
     next_action = (
         SupportAction.objects.filter(case_id=OuterRef("pk"), done_at__isnull=True)
@@ -80,6 +86,11 @@ def caseload_for(
     return (
         qs.annotate(
             next_action_due=Subquery(next_action),
+            closure_pending=Exists(
+                CaseClosureRequest.objects.filter(
+                    case_id=OuterRef("pk"), state=CaseClosureRequest.State.PENDING
+                )
+            ),
             # Columns other apps add (next follow-up, ...): one correlated subquery each.
             **{c.key: c.annotation(now) for c in registry.columns_for("cases.case_list")},
             last_activity=Greatest(

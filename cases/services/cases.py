@@ -605,3 +605,47 @@ def case_reopen(*, case: Case, by: User, note: str) -> Case:
         note=note,
     )
     return case
+
+
+# --- priority set by hand -------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_set_priority(*, case: Case, priority: int, by: User, note: str = "") -> Case:
+    """Set an open case's priority by hand: anyone who works on the case may raise it, or lower
+    it as far as her active risk flags allow (`priority_for_client` is the floor; a high-risk
+    flag keeps the case high). The next risk-flag change recomputes it (`case_priority_refresh`).
+    """
+    if not authz.can(by, "cases.view_case", case):
+        raise PermissionDenied(_("You may not change this case."))
+    if priority not in Case.Priority.values:
+        raise ValidationError({"priority": _("Choose a priority.")}, code="invalid")
+    note = _note_bound(note, limit=REASON_MAX)
+    # Two people changing it at once, or a risk flag set meanwhile: decide on the locked row.
+    case = _lock_case(case)
+    _refuse_if_closed(case)
+    floor = priority_for_client(case.client)
+    if priority < floor:
+        raise ValidationError(
+            {
+                "priority": _(
+                    "Her active risk flags call for at least “%(floor)s”; clear the flag first."
+                )
+                % {"floor": Case.Priority(floor).label}
+            },
+            code="below_risk",
+        )
+    if priority == case.priority:
+        return case
+    before = case.priority
+    case.priority = priority
+    case.save(update_fields=["priority", "updated_at"])
+    _event(
+        case=case,
+        kind=CaseEvent.Kind.PRIORITY_CHANGED,
+        by=by,
+        before={"priority": before},
+        after={"priority": priority},
+        note=note,
+    )
+    return case

@@ -25,8 +25,9 @@ def test_counselor_writes_and_corrects_a_note_and_a_supervisor_closes(
     page.get_by_role("link", name=f"#{case.pk}").click()
     expect(page.get_by_role("heading", name=f"ケース #{case.pk}")).to_be_visible()
 
+    page.locator("summary", has_text="ケース記録を追加").click()  # forms open on demand
     page.get_by_role("textbox", name="ケース記録").fill("区役所の窓口に同行した")
-    page.get_by_role("button", name="記録を追加").click()
+    page.get_by_role("button", name="記録を追加", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("記録を追加しました")
     expect(page.locator(".timeline")).to_contain_text("区役所の窓口に同行した")
 
@@ -36,9 +37,11 @@ def test_counselor_writes_and_corrects_a_note_and_a_supervisor_closes(
     expect(page.locator(".timeline")).to_contain_text("区役所に電話で相談した")
     expect(page.locator(".timeline")).to_contain_text("区役所の窓口に同行した")
 
+    page.locator("summary", has_text="状態を変更").click()
     page.get_by_role("button", name="「支援中」にする").click()
     expect(page.get_by_role("status")).to_contain_text("状態を変更しました")
 
+    page.locator("summary", has_text="終結を申請").click()
     page.get_by_label("終結の理由").select_option("resolved")
     page.get_by_role("button", name="終結を申請").click()
     expect(page.get_by_text("終結はスーパーバイザーの承認待ちです")).to_be_visible()

@@ -206,6 +206,7 @@ def test_line_intake_to_reminder_to_supervised_closing(
     expect(page).to_have_url(case_url)
 
     # She asks to close the case.
+    page.locator("summary", has_text="終結を申請").click()  # forms open on demand
     page.get_by_label("終結の理由").select_option(Case.CloseReason.CONNECTED)
     page.get_by_label("スーパーバイザーへのメモ").fill("区の女性相談窓口につながった。")
     page.get_by_role("button", name="終結を申請").click()

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from audit.decorators import logs_access
 from audit.models import AccessLog
 from core import authz, registry
 from core.paging import paginate
+from core.time import local_date
 from tsunagari.forms import form_add_service_errors
 
 from ..closing import open_items_for, open_items_of
@@ -37,6 +39,7 @@ from ..forms.cases import (
     SupportActionForm,
     SupportGoalForm,
 )
+from ..forms.priority import CasePriorityForm
 from ..models import Case, CaseClosureRequest, CaseNote, Client, SupportAction, SupportGoal
 from ..selectors.access import client_get_for, consultation_get_for
 from ..selectors.cases import (
@@ -47,6 +50,7 @@ from ..selectors.cases import (
     closure_requests_pending_for,
 )
 from ..services import cases as services
+from ..services.cases import priority_for_client
 from ..timeline import case_timeline
 
 
@@ -71,22 +75,43 @@ def case_list(request: HttpRequest) -> HttpResponse:
     authz.require(request.user, "cases.work_with_clients")
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    # The supervisors' caseload leads here for one counselor's cases (`?counselor=<id>`): a
+    # filter within what she may see, so a bad or foreign id only empties the list.
+    counselor = request.GET.get("counselor", "")
+    counselor_pk = int(counselor) if counselor.isdigit() and len(counselor) < 10 else None
     cases = caseload_for(
         request.user,
         status=filters.get("status", ""),
         priority=filters.get("priority"),
         mine=filters.get("mine", False),
+        counselor=counselor_pk,
     )
     page = paginate(request, cases)
     columns = registry.columns_for("cases.case_list")
+    counselor_name = ""
     for case in page:
         case.extra_cells = [(column, getattr(case, column.key)) for column in columns]
+        for user in case.counselors.all():  # prefetched: her name costs no query
+            if user.pk == counselor_pk:
+                counselor_name = str(user)
     query = request.GET.copy()
     query.pop("page", None)
+    now = timezone.now()
     return render(
         request,
         "cases/case/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "columns": columns},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "columns": columns,
+            "now": now,
+            "today": local_date(now),
+            "counselor_pk": counselor_pk,
+            "counselor_name": counselor_name,
+            # A supervisor sees every case: the list is not "hers" unless she filters it so.
+            "sees_all": authz.is_supervisor(request.user) and not filters.get("mine"),
+        },
     )
 
 
@@ -147,6 +172,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
     user = request.user
+    now = timezone.now()
     pending = case_pending_closure(case)
     bound_corrections = forms.pop("correct_forms", {})
     timeline = case_timeline(case)
@@ -164,6 +190,7 @@ def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
         "pending_closure": pending,
         "note_form": CaseNoteForm(),
         "status_form": CaseStatusForm(),
+        "priority_form": CasePriorityForm(),
         "assign_form": CaseAssignForm(
             initial={"counselors": [u.pk for u in case.counselors.all()]}
         ),
@@ -178,10 +205,26 @@ def _detail_context(request: HttpRequest, case: Case, forms: dict) -> dict:
             (value, Case.Status(value).label)
             for value in sorted(services.STATUS_TRANSITIONS.get(case.status, ()))
         ],
+        "allowed_priorities": _allowed_priorities(case),
         "sections": registry.sections_for("cases.case_detail", request, case),
+        "now": now,
+        "today": local_date(now),
     }
     context.update(forms)
     return context
+
+
+def _allowed_priorities(case: Case) -> list[tuple[int, str]]:
+    """The priorities she may set by hand (`case_set_priority`): not below what the client's
+    active risk flags call for, and not the one it has."""
+    if case.status == Case.Status.CLOSED:
+        return []
+    floor = priority_for_client(case.client)
+    return [
+        (value, label)
+        for value, label in Case.Priority.choices
+        if value >= floor and value != case.priority
+    ]
 
 
 @login_required
@@ -250,6 +293,13 @@ def _set_status(request: HttpRequest, case: Case, data: dict) -> str:
     return _("The status was changed.")
 
 
+def _set_priority(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_set_priority(
+        case=case, priority=data["priority"], by=request.user, note=data["note"]
+    )
+    return _("The priority was changed.")
+
+
 def _assign(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_assign(case=case, counselors=data["counselors"], by=request.user)
     return _("The counselors were updated.")
@@ -279,6 +329,7 @@ def _reopen(request: HttpRequest, case: Case, data: dict) -> str:
 
 case_note_add = _case_post(CaseNoteForm, "note_form", _add_note)
 case_set_status = _case_post(CaseStatusForm, "status_form", _set_status)
+case_set_priority = _case_post(CasePriorityForm, "priority_form", _set_priority)
 case_assign = _case_post(CaseAssignForm, "assign_form", _assign)
 support_goal_add = _case_post(SupportGoalForm, "goal_form", _add_goal)
 support_action_add = _case_post(SupportActionForm, "action_form", _add_action, needs_case=True)
