@@ -179,6 +179,18 @@ def next_opening(
     return row
 
 
+def exception_windows(exception: OpeningException) -> list[Opening]:
+    """What removing `exception` changes on its day, as unsaved Openings: for a closure, the
+    weekly windows it cancels (they open again); for an extra opening, its own window.
+    Two queries for a closure, none for an extra opening."""
+    day = exception.date
+    if exception.kind == OpeningException.Kind.EXTRA:
+        return _expand([], [exception], day, day)
+    rules, exceptions = _rules_and_exceptions(day, day, exception.channel)
+    others = [e for e in exceptions if e.pk != exception.pk]
+    return [o for o in _expand(rules, others, day, day) if o.exception is None]
+
+
 # --- month calendar --------------------------------------------------------------------------
 
 
@@ -187,6 +199,7 @@ class CalendarDay:
     date: datetime.date
     in_month: bool
     is_today: bool
+    is_past: bool  # before today: its exceptions are the record and are not removed
     openings: list[Opening] = field(default_factory=list)
     closures: list[OpeningException] = field(default_factory=list)
 
@@ -244,6 +257,7 @@ def month_calendar(
                     date=day,
                     in_month=day.month == month,
                     is_today=day == today,
+                    is_past=day < today,
                     openings=openings_by_day.get(day, []),
                     closures=closures_by_day.get(day, []),
                 )

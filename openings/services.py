@@ -13,8 +13,9 @@ import zlib
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -182,6 +183,58 @@ def opening_rule_delete(*, rule: OpeningRule, by: User | None) -> None:
 
 # --- exceptions: closures and extra openings -------------------------------------------------
 
+# What says when a window is held; the note is only a comment on it.
+SCHEDULE_FIELDS = ("channel", "date", "kind", "start_time", "end_time")
+
+
+def _today() -> datetime.date:
+    return local_date(timezone.now())
+
+
+def _has_regular_opening(channel: str, day: datetime.date) -> bool:
+    """Does a weekly rule open `channel` on `day` (a materialised rule window, or a rule that
+    would open it)? Closures are not looked at: this is what a closure would cancel."""
+    lower, upper = day_bounds(day, day)
+    materialised = Opening.objects.filter(
+        channel=channel, starts_at__gte=lower, starts_at__lt=upper, rule__isnull=False
+    )
+    rules = OpeningRule.objects.filter(
+        channel=channel, weekday=day.weekday(), valid_from__lte=day
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+    return materialised.exists() or rules.exists()
+
+
+def _check_schedule(exception: OpeningException) -> None:
+    """The rules of the calendar the model cannot hold (they depend on today and on the rules).
+
+    The past is not rewritten: the Opening rows of a day gone by are the record of what was
+    held (consultations point at them, the yearly report counts them). A closure only cancels
+    weekly openings, so one on a day without any would change nothing (an extra opening is
+    removed by removing it)."""
+    if exception.date < _today():
+        if exception.kind == OpeningException.Kind.CLOSURE:
+            message = _("A day in the past cannot be closed. Choose today or a later day.")
+        else:
+            message = _(
+                "An extra opening cannot be added on a day in the past. "
+                "Choose today or a later day."
+            )
+        raise ValidationError({"date": message})
+    if exception.kind == OpeningException.Kind.CLOSURE and not _has_regular_opening(
+        exception.channel, exception.date
+    ):
+        raise ValidationError(
+            {
+                "date": _(
+                    "%(channel)s has no regular opening on %(date)s, so there is nothing to close."
+                )
+                % {
+                    "channel": Channel(exception.channel).label,
+                    "date": date_format(exception.date, "DATE_FORMAT"),
+                }
+            }
+        )
+
 
 def _save_exception(exception: OpeningException) -> None:
     if exception.kind == OpeningException.Kind.CLOSURE:
@@ -207,7 +260,10 @@ def opening_exception_create(
     note: str = "",
     by: User | None,
 ) -> OpeningException:
-    """Close a date (休止) or add an extra opening (臨時開設), and re-materialise that date."""
+    """Close a date (休止) or add an extra opening (臨時開設), and re-materialise that date.
+
+    Refused (ValidationError on "date") on a day before today in Tokyo, and for a closure on
+    a day the channel has no weekly opening."""
     exception = OpeningException(
         channel=channel,
         date=date,
@@ -216,6 +272,13 @@ def opening_exception_create(
         end_time=end_time,
         note=note,
     )
+    if exception.kind == OpeningException.Kind.CLOSURE:
+        exception.start_time = exception.end_time = None
+    exception.full_clean()
+    # The channel's materialisation lock: a rule change running now cannot remove the opening
+    # this closure is checked against between the check and the save.
+    _lock_channel(exception.channel)
+    _check_schedule(exception)
     with _recorded(by, "opening_exception_create"):
         _save_exception(exception)
     openings_materialize(start=exception.date, end=exception.date, channel=exception.channel)
@@ -234,13 +297,30 @@ def opening_exception_update(
     note: str,
     by: User | None,
 ) -> OpeningException:
-    """Change a closure or extra opening; re-materialises its old and new dates."""
+    """Change a closure or extra opening; re-materialises its old and new dates.
+
+    Of one on a past day only the note may change; new hours obey the rules of
+    `opening_exception_create`."""
     # Lock the stored row: a concurrent edit would leave the old date un-materialised.
     before = OpeningException.objects.select_for_update().get(pk=exception.pk)
     for name, value in zip(
         EXCEPTION_FIELDS, (channel, date, kind, start_time, end_time, note), strict=True
     ):
         setattr(exception, name, value)
+    if exception.kind == OpeningException.Kind.CLOSURE:
+        exception.start_time = exception.end_time = None
+    rescheduled = any(getattr(before, f) != getattr(exception, f) for f in SCHEDULE_FIELDS)
+    if rescheduled:
+        if before.date < _today():
+            raise ValidationError(
+                _(
+                    "This closure or extra opening was on a day in the past: only its note can "
+                    "be changed."
+                )
+            )
+        exception.full_clean()
+        _lock_channel(exception.channel)  # as in opening_exception_create
+        _check_schedule(exception)
     with _recorded(by, "opening_exception_update"):
         _save_exception(exception)
     openings_materialize(start=before.date, end=before.date, channel=before.channel)
@@ -251,10 +331,25 @@ def opening_exception_update(
 
 @transaction.atomic
 def opening_exception_delete(*, exception: OpeningException, by: User | None) -> None:
-    """Remove a closure or extra opening and re-materialise its date."""
-    channel, date = exception.channel, exception.date
+    """Remove a closure or extra opening and re-materialise its date.
+
+    Refused for one on a day before today: that day's openings are the record of what was
+    held."""
+    # Lock the stored row: a concurrent edit moving it to another date would otherwise leave
+    # us re-materialising the old date only.
+    stored = OpeningException.objects.select_for_update().filter(pk=exception.pk).first()
+    if stored is None:
+        raise ValidationError(_("This closure or extra opening has already been removed."))
+    if stored.date < _today():
+        raise ValidationError(
+            _(
+                "A closure or extra opening on a day in the past cannot be removed: that day's "
+                "record stays as it was."
+            )
+        )
+    channel, date = stored.channel, stored.date
     with _recorded(by, "opening_exception_delete"):
-        exception.delete()
+        stored.delete()
     openings_materialize(start=date, end=date, channel=channel)
 
 

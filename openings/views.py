@@ -19,14 +19,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core import authz
 from core.bounds import EARLIEST_DATE, LATEST_DATE
+from tsunagari.forms import form_add_service_errors
 
 from .forms import OpeningExceptionForm
 from .models import Channel, OpeningException
-from .selectors import month_calendar, next_opening, opening_at
+from .selectors import exception_windows, month_calendar, next_opening, opening_at
 from .services import opening_exception_create, opening_exception_delete
 
 # Months outside this range are refused: nobody plans openings there, and the arithmetic of
@@ -108,28 +109,57 @@ def calendar(request: HttpRequest) -> HttpResponse:
 def exception_create(request: HttpRequest) -> HttpResponse:
     authz.require(request.user, "openings.edit_calendar")
     form = OpeningExceptionForm(request.POST or None, initial={"channel": Channel.LINE})
-    if request.method == "POST" and form.is_valid():
-        try:
-            exception = opening_exception_create(**form.cleaned_data, by=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if exception.kind == OpeningException.Kind.CLOSURE:
-                text = _("%(date)s is now closed.")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                exception = opening_exception_create(**form.cleaned_data, by=request.user)
+            except ValidationError as error:
+                form_add_service_errors(form, error)
             else:
-                text = _("An extra opening was added on %(date)s.")
-            messages.success(request, text % {"date": date_format(exception.date, "DATE_FORMAT")})
-            return redirect(_calendar_url(exception.date))
+                if exception.kind == OpeningException.Kind.CLOSURE:
+                    text = _("%(date)s is now closed.")
+                else:
+                    text = _("An extra opening was added on %(date)s.")
+                day = date_format(exception.date, "DATE_FORMAT")
+                messages.success(request, text % {"date": day})
+                return redirect(_calendar_url(exception.date))
+        # Sent back with its errors; nothing was saved.
+        return render(request, "openings/exception_form.html", {"form": form}, status=400)
     return render(request, "openings/exception_form.html", {"form": form})
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Removing a closure reopens a day, removing an extra opening cancels one: GET shows
+    what will change and asks, only the POST from that page does it."""
     authz.require(request.user, "openings.edit_calendar")
     exception = get_object_or_404(OpeningException, pk=pk)
     day = exception.date
-    opening_exception_delete(exception=exception, by=request.user)
-    text = _("The closure or extra opening on %(date)s was removed.")
-    messages.success(request, text % {"date": date_format(day, "DATE_FORMAT")})
-    return redirect(_calendar_url(day))
+    problem = None
+    if request.method == "POST":
+        try:
+            opening_exception_delete(exception=exception, by=request.user)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        else:
+            if exception.kind == OpeningException.Kind.CLOSURE:
+                text = _("The closure on %(date)s was removed; the day is open again.")
+            else:
+                text = _("The extra opening on %(date)s was removed.")
+            messages.success(request, text % {"date": date_format(day, "DATE_FORMAT")})
+            return redirect(_calendar_url(day, exception.channel))
+    context = {
+        "exception": exception,
+        "is_closure": exception.kind == OpeningException.Kind.CLOSURE,
+        "windows": exception_windows(exception),
+        "is_past": day < timezone.localdate(),
+        "problem": problem,
+        "calendar_url": _calendar_url(day, exception.channel),
+    }
+    return render(
+        request,
+        "openings/exception_confirm_delete.html",
+        context,
+        status=400 if problem else 200,
+    )

@@ -3,9 +3,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from cases.tests.factories import ConsultationFactory
-from core.time import TOKYO
+from core.time import TOKYO, fiscal_year_start, local_datetime
 from openings.models import Channel, Opening, OpeningException, OpeningRule
 from openings.selectors import day_bounds
 from openings.services import (
@@ -100,47 +101,66 @@ def test_openings_are_stored_in_utc_from_tokyo_hours():
         assert cursor.fetchone() == ("2022-04-03 01:00:00", "2022-04-03 07:00:00")
 
 
-def test_a_closure_removes_that_days_opening(coordinator):
-    openings_seed_programme_defaults()
+# Closures and extra openings are refused on past days, so these tests use the programme's
+# pattern in the next fiscal year, all of it ahead of the clock.
+NEXT_FY = datetime.date(fiscal_year_start(timezone.localdate()).year + 1, 4, 1)
+NEXT_FY_END = datetime.date(NEXT_FY.year + 1, 3, 31)
+
+
+def first(weekday: int, on_or_after: datetime.date = NEXT_FY) -> datetime.date:
+    return on_or_after + datetime.timedelta(days=(weekday - on_or_after.weekday()) % 7)
+
+
+WEDNESDAY = first(OpeningRule.Weekday.WEDNESDAY)
+SATURDAY = first(OpeningRule.Weekday.SATURDAY)
+SUNDAY = first(OpeningRule.Weekday.SUNDAY)
+
+
+def in_next_fy(channel: str = Channel.LINE):
+    lower, upper = day_bounds(NEXT_FY, NEXT_FY_END)
+    return Opening.objects.filter(channel=channel, starts_at__gte=lower, starts_at__lt=upper)
+
+
+@pytest.fixture
+def next_year(db) -> None:
+    openings_seed_programme_defaults(fiscal_year_start=NEXT_FY)
+
+
+def test_a_closure_removes_that_days_opening(coordinator, next_year):
+    before = in_next_fy().count()
 
     opening_exception_create(
-        channel=Channel.LINE,
-        date=datetime.date(2022, 4, 6),
-        kind=OpeningException.Kind.CLOSURE,
-        by=coordinator,
+        channel=Channel.LINE, date=WEDNESDAY, kind=OpeningException.Kind.CLOSURE, by=coordinator
     )
 
-    assert not on_day(datetime.date(2022, 4, 6)).exists()
-    assert in_fy2022(Channel.LINE).count() == 104
+    assert not on_day(WEDNESDAY).exists()
+    assert in_next_fy().count() == before - 1
 
 
-def test_removing_a_closure_restores_the_opening(coordinator):
-    openings_seed_programme_defaults()
-    closure = OpeningException.objects.get(kind=OpeningException.Kind.CLOSURE)
+def test_removing_a_closure_restores_the_opening(coordinator, next_year):
+    closure = opening_exception_create(
+        channel=Channel.LINE, date=SUNDAY, kind=OpeningException.Kind.CLOSURE, by=coordinator
+    )
+    assert not on_day(SUNDAY).exists()
 
     opening_exception_delete(exception=closure, by=coordinator)
 
-    assert on_day(datetime.date(2023, 1, 1)).get().starts_at == tokyo(2023, 1, 1, 10)
+    assert on_day(SUNDAY).get().starts_at == local_datetime(SUNDAY, datetime.time(10))
 
 
-def test_a_closure_keeps_an_opening_a_consultation_points_at(coordinator):
-    openings_seed_programme_defaults()
-    opening = on_day(datetime.date(2022, 4, 6)).get()
+def test_a_closure_keeps_an_opening_a_consultation_points_at(coordinator, next_year):
+    opening = on_day(WEDNESDAY).get()
     ConsultationFactory(opening=opening, started_at=opening.starts_at, ended_at=opening.ends_at)
 
     opening_exception_create(
-        channel=Channel.LINE,
-        date=datetime.date(2022, 4, 6),
-        kind=OpeningException.Kind.CLOSURE,
-        by=coordinator,
+        channel=Channel.LINE, date=WEDNESDAY, kind=OpeningException.Kind.CLOSURE, by=coordinator
     )
 
     assert Opening.objects.filter(pk=opening.pk).exists()
 
 
-def test_an_extra_opening_on_a_closed_day_changes_that_days_hours(coordinator):
-    openings_seed_programme_defaults()
-    day = datetime.date(2022, 4, 6)
+def test_an_extra_opening_on_a_closed_day_changes_that_days_hours(coordinator, next_year):
+    day = WEDNESDAY
 
     opening_exception_create(
         channel=Channel.LINE, date=day, kind=OpeningException.Kind.CLOSURE, by=coordinator
@@ -155,14 +175,18 @@ def test_an_extra_opening_on_a_closed_day_changes_that_days_hours(coordinator):
     )
 
     opening = on_day(day).get()
-    assert (opening.starts_at, opening.ends_at) == (tokyo(2022, 4, 6, 16), tokyo(2022, 4, 6, 21))
+    assert (opening.starts_at, opening.ends_at) == (
+        local_datetime(day, datetime.time(16)),
+        local_datetime(day, datetime.time(21)),
+    )
     assert opening.is_extra
 
 
 def test_moving_an_extra_opening_rematerialises_both_dates(coordinator):
+    later = SATURDAY + datetime.timedelta(days=7)
     extra = opening_exception_create(
         channel=Channel.LINE,
-        date=datetime.date(2022, 5, 7),
+        date=SATURDAY,
         kind=OpeningException.Kind.EXTRA,
         start_time=datetime.time(14),
         end_time=datetime.time(20),
@@ -172,7 +196,7 @@ def test_moving_an_extra_opening_rematerialises_both_dates(coordinator):
     opening_exception_update(
         exception=extra,
         channel=Channel.LINE,
-        date=datetime.date(2022, 5, 14),
+        date=later,
         kind=OpeningException.Kind.EXTRA,
         start_time=datetime.time(14),
         end_time=datetime.time(20),
@@ -180,14 +204,14 @@ def test_moving_an_extra_opening_rematerialises_both_dates(coordinator):
         by=coordinator,
     )
 
-    assert not on_day(datetime.date(2022, 5, 7)).exists()
-    assert on_day(datetime.date(2022, 5, 14)).get().exception == extra
+    assert not on_day(SATURDAY).exists()
+    assert on_day(later).get().exception == extra
 
 
-def test_a_closure_ignores_hours_given_with_it(coordinator):
+def test_a_closure_ignores_hours_given_with_it(coordinator, next_year):
     closure = opening_exception_create(
         channel=Channel.LINE,
-        date=datetime.date(2022, 5, 8),
+        date=SUNDAY,
         kind=OpeningException.Kind.CLOSURE,
         start_time=datetime.time(10),
         end_time=datetime.time(12),
@@ -210,13 +234,204 @@ def test_an_extra_opening_needs_its_hours(coordinator):
     assert not OpeningException.objects.exists()
 
 
-def test_a_date_cannot_be_closed_twice(coordinator):
-    kwargs = {"channel": Channel.LINE, "date": datetime.date(2022, 5, 8), "kind": "closure"}
+def test_a_date_cannot_be_closed_twice(coordinator, next_year):
+    kwargs = {"channel": Channel.LINE, "date": SUNDAY, "kind": "closure"}
     opening_exception_create(**kwargs, by=coordinator)
 
     with pytest.raises(ValidationError):
         opening_exception_create(**kwargs, by=coordinator)
-    assert OpeningException.objects.count() == 1
+    assert OpeningException.objects.filter(date=SUNDAY).count() == 1
+
+
+# --- the past is not rewritten; a closure closes an opening -----------------------------------
+
+
+def weekly_rule_from(day: datetime.date, by) -> OpeningRule:
+    """A weekly LINE opening on `day`'s weekday, valid from well before it."""
+    return opening_rule_create(
+        channel=Channel.LINE,
+        weekday=day.weekday(),
+        start_time=datetime.time(14),
+        end_time=datetime.time(20),
+        valid_from=day - datetime.timedelta(days=28),
+        by=by,
+    )
+
+
+def date_message(excinfo) -> str:
+    return " ".join(excinfo.value.message_dict["date"])
+
+
+def test_a_closure_on_a_past_day_is_refused(coordinator, supervisor):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    weekly_rule_from(yesterday, supervisor)
+    held = set(on_day(yesterday).values_list("pk", flat=True))
+    assert held
+
+    with pytest.raises(ValidationError) as excinfo:
+        opening_exception_create(
+            channel=Channel.LINE, date=yesterday, kind="closure", by=coordinator
+        )
+
+    assert "過去の日は休止にできません" in date_message(excinfo)
+    assert not OpeningException.objects.exists()
+    assert set(on_day(yesterday).values_list("pk", flat=True)) == held
+
+
+def test_an_extra_opening_on_a_past_day_is_refused(coordinator):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as excinfo:
+        opening_exception_create(
+            channel=Channel.LINE,
+            date=yesterday,
+            kind="extra",
+            start_time=datetime.time(14),
+            end_time=datetime.time(20),
+            by=coordinator,
+        )
+
+    assert "過去の日に臨時開設は追加できません" in date_message(excinfo)
+    assert not OpeningException.objects.exists()
+    assert not Opening.objects.exists()
+
+
+def test_today_may_be_closed(coordinator, supervisor):
+    today = timezone.localdate()
+    weekly_rule_from(today, supervisor)
+
+    opening_exception_create(channel=Channel.LINE, date=today, kind="closure", by=coordinator)
+
+    assert not on_day(today).exists()
+
+
+def test_a_closure_on_a_day_without_an_opening_is_refused(coordinator, next_year):
+    monday = first(OpeningRule.Weekday.MONDAY)
+
+    with pytest.raises(ValidationError) as excinfo:
+        opening_exception_create(channel=Channel.LINE, date=monday, kind="closure", by=coordinator)
+
+    assert f"LINE相談は{monday.year}年{monday.month}月{monday.day}日" in date_message(excinfo)
+    assert "休止にする開設がありません" in date_message(excinfo)
+    assert not OpeningException.objects.filter(date=monday).exists()
+
+
+def test_a_closure_of_another_channel_than_the_one_open_is_refused(coordinator, next_year):
+    with pytest.raises(ValidationError):
+        opening_exception_create(
+            channel=Channel.LEGAL, date=WEDNESDAY, kind="closure", by=coordinator
+        )
+    assert on_day(WEDNESDAY).exists()
+
+
+def test_a_closure_does_not_close_an_extra_opening_alone(coordinator):
+    # A closure cancels weekly openings only: on a day with just an extra opening it would
+    # change nothing, so it is refused (the extra opening is removed instead).
+    opening_exception_create(
+        channel=Channel.LINE,
+        date=SATURDAY,
+        kind="extra",
+        start_time=datetime.time(14),
+        end_time=datetime.time(20),
+        by=coordinator,
+    )
+
+    with pytest.raises(ValidationError):
+        opening_exception_create(
+            channel=Channel.LINE, date=SATURDAY, kind="closure", by=coordinator
+        )
+    assert on_day(SATURDAY).exists()
+
+
+def test_a_closure_beyond_the_materialised_days_is_checked_against_the_rules(
+    coordinator, supervisor
+):
+    far = first(OpeningRule.Weekday.WEDNESDAY, timezone.localdate() + datetime.timedelta(days=400))
+    weekly_rule_from(timezone.localdate(), supervisor)
+    assert not on_day(far).exists()  # beyond the horizon: only the rule says it opens
+
+    opening_exception_create(channel=Channel.LINE, date=far, kind="closure", by=coordinator)
+
+    assert OpeningException.objects.filter(date=far).exists()
+
+
+def test_moving_a_closure_to_a_day_without_an_opening_is_refused(coordinator, next_year):
+    closure = opening_exception_create(
+        channel=Channel.LINE, date=SUNDAY, kind="closure", by=coordinator
+    )
+    monday = SUNDAY + datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError):
+        opening_exception_update(
+            exception=closure,
+            channel=Channel.LINE,
+            date=monday,
+            kind="closure",
+            start_time=None,
+            end_time=None,
+            note="",
+            by=coordinator,
+        )
+    closure.refresh_from_db()
+    assert closure.date == SUNDAY
+
+
+def past_closure(supervisor) -> OpeningException:
+    """A closure held last week (made before the rule on past days existed)."""
+    day = timezone.localdate() - datetime.timedelta(days=7)
+    weekly_rule_from(day, supervisor)
+    closure = OpeningException.objects.create(channel=Channel.LINE, date=day, kind="closure")
+    openings_materialize(start=day, end=day)
+    return closure
+
+
+def test_a_past_closure_cannot_be_moved_but_its_note_can_be_changed(coordinator, supervisor):
+    closure = past_closure(supervisor)
+    held_on = closure.date
+    values = {"channel": Channel.LINE, "kind": "closure", "start_time": None, "end_time": None}
+
+    with pytest.raises(ValidationError) as excinfo:
+        opening_exception_update(
+            exception=closure,
+            date=timezone.localdate() + datetime.timedelta(days=7),
+            note="",
+            by=coordinator,
+            **values,
+        )
+    assert "過去の日の休止・臨時開設は備考のみ変更できます" in " ".join(excinfo.value.messages)
+
+    opening_exception_update(
+        exception=closure, date=held_on, note="台風のため", by=coordinator, **values
+    )
+    closure.refresh_from_db()
+    assert (closure.date, closure.note) == (
+        timezone.localdate() - datetime.timedelta(days=7),
+        "台風のため",
+    )
+
+
+def test_a_past_closure_cannot_be_removed(coordinator, supervisor):
+    closure = past_closure(supervisor)
+
+    with pytest.raises(ValidationError) as excinfo:
+        opening_exception_delete(exception=closure, by=coordinator)
+
+    assert "過去の日の休止・臨時開設は取り消せません" in " ".join(excinfo.value.messages)
+    assert OpeningException.objects.filter(pk=closure.pk).exists()
+    assert not on_day(closure.date).exists()
+
+
+def test_removing_a_removed_closure_is_refused_with_a_reason(coordinator, next_year):
+    closure = opening_exception_create(
+        channel=Channel.LINE, date=SUNDAY, kind="closure", by=coordinator
+    )
+    same = OpeningException.objects.get(pk=closure.pk)
+    opening_exception_delete(exception=closure, by=coordinator)
+
+    with pytest.raises(ValidationError) as excinfo:
+        opening_exception_delete(exception=same, by=coordinator)
+
+    assert "すでに取り消されています" in " ".join(excinfo.value.messages)
 
 
 def test_changing_a_rules_hours_moves_its_openings(supervisor):
@@ -275,10 +490,10 @@ def test_a_rule_must_close_after_it_opens(supervisor):
         )
 
 
-def test_history_records_who_changed_the_hours(coordinator):
+def test_history_records_who_changed_the_hours(coordinator, next_year):
     closure = opening_exception_create(
         channel=Channel.LINE,
-        date=datetime.date(2022, 5, 8),
+        date=SUNDAY,
         kind=OpeningException.Kind.CLOSURE,
         by=coordinator,
     )

@@ -1,9 +1,11 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.time import fiscal_year_start
 from openings.models import Channel, OpeningException
 from openings.services import opening_exception_create, openings_seed_programme_defaults
 
@@ -21,6 +23,23 @@ def ja_date(day: datetime.date) -> str:
 @pytest.fixture
 def programme(db) -> None:
     openings_seed_programme_defaults()
+
+
+# Closures and extra openings are refused on past days: changes are made in the next fiscal
+# year, all of it ahead of the clock.
+NEXT_FY = datetime.date(fiscal_year_start(timezone.localdate()).year + 1, 4, 1)
+
+
+def first(weekday: int) -> datetime.date:
+    return NEXT_FY + datetime.timedelta(days=(weekday - NEXT_FY.weekday()) % 7)
+
+
+WEDNESDAY, SATURDAY, SUNDAY = first(2), first(5), first(6)
+
+
+@pytest.fixture
+def next_year(db) -> None:
+    openings_seed_programme_defaults(fiscal_year_start=NEXT_FY)
 
 
 # --- the calendar ------------------------------------------------------------------------------
@@ -192,20 +211,22 @@ def test_the_exception_form_is_shown_to_coordinators_only(client, coordinator, c
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "supervisor"])
-def test_coordinators_and_supervisors_can_close_a_date(client, request, persona, programme):
+def test_coordinators_and_supervisors_can_close_a_date(client, request, persona, next_year):
     client.force_login(request.getfixturevalue(persona))
+    month = {"month": f"{WEDNESDAY:%Y-%m}"}
+    held = client.get(CALENDAR, month).content.decode().count("14:00–20:00")
 
     response = client.post(
-        CREATE, {"kind": "closure", "channel": "line", "date": "2022-04-06", "note": "研修のため"}
+        CREATE, {"kind": "closure", "channel": "line", "date": f"{WEDNESDAY}", "note": "研修のため"}
     )
 
     assert response.status_code == 302
-    assert response.url == f"{CALENDAR}?month=2022-04"
-    closure = OpeningException.objects.get(date=datetime.date(2022, 4, 6))
+    assert response.url == f"{CALENDAR}?month={WEDNESDAY:%Y-%m}"
+    closure = OpeningException.objects.get(date=WEDNESDAY, kind="closure")
     assert closure.note == "研修のため"
     follow = client.get(response.url).content.decode()
-    assert "2022年4月6日(水)を休止にしました。" in follow
-    assert follow.count("14:00–20:00") == 3
+    assert f"{ja_date(WEDNESDAY)}を休止にしました。" in follow
+    assert follow.count("14:00–20:00") == held - 1
 
 
 def test_a_coordinator_can_add_an_extra_opening(client, coordinator):
@@ -216,7 +237,7 @@ def test_a_coordinator_can_add_an_extra_opening(client, coordinator):
         {
             "kind": "extra",
             "channel": "line",
-            "date": "2022-08-20",
+            "date": f"{SATURDAY}",
             "start_time": "14:00",
             "end_time": "20:00",
         },
@@ -224,7 +245,7 @@ def test_a_coordinator_can_add_an_extra_opening(client, coordinator):
 
     assert response.status_code == 302
     content = client.get(response.url).content.decode()
-    assert "2022年8月20日(土)に臨時開設を追加しました。" in content
+    assert f"{ja_date(SATURDAY)}に臨時開設を追加しました。" in content
     assert "14:00–20:00" in content
 
 
@@ -239,26 +260,37 @@ def test_others_cannot_add_closures(client, request, persona):
     assert not OpeningException.objects.exists()
 
 
+def test_the_exception_form_does_not_choose_the_kind_for_her(client, coordinator):
+    client.force_login(coordinator)
+
+    content = client.get(CREATE).content.decode()
+
+    assert 'name="kind" value="closure"' in content
+    assert not re.search(r'<input[^>]*name="kind"[^>]*checked', content)
+
+
 def test_an_extra_opening_without_hours_is_sent_back_with_errors(client, coordinator):
     client.force_login(coordinator)
 
-    response = client.post(CREATE, {"kind": "extra", "channel": "line", "date": "2022-08-20"})
+    response = client.post(CREATE, {"kind": "extra", "channel": "line", "date": f"{SATURDAY}"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     content = response.content.decode()
     assert "臨時開設の開始時刻を入力してください。" in content
     assert "臨時開設の終了時刻を入力してください。" in content
     assert not OpeningException.objects.exists()
 
 
-def test_closing_a_closed_date_again_is_sent_back_with_a_reason(client, coordinator, programme):
+def test_closing_a_closed_date_again_is_sent_back_with_a_reason(client, coordinator, next_year):
     client.force_login(coordinator)
+    data = {"kind": "closure", "channel": "line", "date": f"{SUNDAY}"}
+    assert client.post(CREATE, data).status_code == 302
 
-    response = client.post(CREATE, {"kind": "closure", "channel": "line", "date": "2023-01-01"})
+    response = client.post(CREATE, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "この日はこの相談経路ですでに休止になっています。" in response.content.decode()
-    assert OpeningException.objects.filter(kind="closure").count() == 1
+    assert OpeningException.objects.filter(kind="closure", date=SUNDAY).count() == 1
 
 
 def test_a_bad_date_is_sent_back_with_errors(client, coordinator):
@@ -266,35 +298,164 @@ def test_a_bad_date_is_sent_back_with_errors(client, coordinator):
 
     response = client.post(CREATE, {"kind": "closure", "channel": "line", "date": "2022-02-30"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'aria-invalid="true"' in response.content.decode() or "is-invalid" in (
         response.content.decode()
     )
 
 
-def test_a_coordinator_can_remove_a_closure(client, coordinator, programme):
-    closure = OpeningException.objects.get(kind="closure")
+def test_closing_a_past_day_is_sent_back_with_a_reason(client, coordinator, programme):
     client.force_login(coordinator)
 
-    response = client.post(reverse("openings:exception_delete", args=[closure.pk]))
+    response = client.post(CREATE, {"kind": "closure", "channel": "line", "date": "2022-04-06"})
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "過去の日は休止にできません。今日以降の日を選んでください。" in content
+    assert "is-invalid" in content  # on the date field
+    assert not OpeningException.objects.filter(date=datetime.date(2022, 4, 6)).exists()
+
+
+def test_an_extra_opening_on_a_past_day_is_sent_back_with_a_reason(client, coordinator):
+    client.force_login(coordinator)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+
+    response = client.post(
+        CREATE,
+        {
+            "kind": "extra",
+            "channel": "line",
+            "date": f"{yesterday}",
+            "start_time": "14:00",
+            "end_time": "20:00",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "過去の日に臨時開設は追加できません。" in response.content.decode()
+    assert not OpeningException.objects.exists()
+
+
+def test_closing_a_day_without_an_opening_is_sent_back_with_a_reason(
+    client, coordinator, next_year
+):
+    client.force_login(coordinator)
+    monday = WEDNESDAY - datetime.timedelta(days=2)
+
+    response = client.post(CREATE, {"kind": "closure", "channel": "line", "date": f"{monday}"})
+
+    assert response.status_code == 400
+    assert (
+        f"LINE相談は{ja_date(monday)}に定例の開設がないため、休止にする開設がありません。"
+        in response.content.decode()
+    )
+    assert not OpeningException.objects.filter(date=monday).exists()
+
+
+# --- removing: a confirmation first -----------------------------------------------------------
+
+
+def delete_url(exception: OpeningException) -> str:
+    return reverse("openings:exception_delete", args=[exception.pk])
+
+
+@pytest.fixture
+def future_closure(next_year, coordinator) -> OpeningException:
+    return opening_exception_create(
+        channel=Channel.LINE, date=SUNDAY, kind="closure", note="研修のため", by=coordinator
+    )
+
+
+def test_removing_a_closure_asks_first_and_says_what_reopens(client, coordinator, future_closure):
+    client.force_login(coordinator)
+
+    response = client.get(delete_url(future_closure))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "休止の取り消し" in content
+    assert ja_date(SUNDAY) in content
+    assert "研修のため" in content
+    assert "休止を取り消すと、この日の次の開設が再開されます：" in content
+    assert "10:00–16:00 LINE相談" in content
+    assert f'action="{delete_url(future_closure)}"' in content
+    assert OpeningException.objects.filter(pk=future_closure.pk).exists()  # GET changes nothing
+
+
+def test_the_calendar_links_to_the_confirmation_instead_of_removing(
+    client, coordinator, future_closure
+):
+    client.force_login(coordinator)
+
+    content = client.get(CALENDAR, {"month": f"{SUNDAY:%Y-%m}"}).content.decode()
+
+    assert f'href="{delete_url(future_closure)}"' in content
+    assert f'action="{delete_url(future_closure)}"' not in content  # no one-click form
+
+
+def test_a_coordinator_can_remove_a_closure(client, coordinator, future_closure):
+    client.force_login(coordinator)
+
+    response = client.post(delete_url(future_closure))
 
     assert response.status_code == 302
-    assert not OpeningException.objects.filter(pk=closure.pk).exists()
-    assert "10:00–16:00" in client.get(f"{CALENDAR}?month=2023-01").content.decode()
+    assert not OpeningException.objects.filter(pk=future_closure.pk).exists()
+    content = client.get(response.url).content.decode()
+    assert f"{ja_date(SUNDAY)}の休止を取り消しました。この日は開設されます。" in content
+    assert "10:00–16:00" in content
 
 
-def test_a_counselor_cannot_remove_a_closure(client, counselor, programme):
-    closure = OpeningException.objects.get(kind="closure")
-    client.force_login(counselor)
+def test_removing_an_extra_opening_asks_first(client, coordinator):
+    extra = opening_exception_create(
+        channel=Channel.LINE,
+        date=SATURDAY,
+        kind="extra",
+        start_time=datetime.time(13),
+        end_time=datetime.time(17),
+        by=coordinator,
+    )
+    client.force_login(coordinator)
 
-    response = client.post(reverse("openings:exception_delete", args=[closure.pk]))
+    page = client.get(delete_url(extra)).content.decode()
+    assert "臨時開設の取り消し" in page
+    assert "臨時開設を取り消すと、次の時間帯は開設されなくなります：" in page
+    assert "13:00–17:00 LINE相談" in page
+    assert OpeningException.objects.filter(pk=extra.pk).exists()
 
-    assert response.status_code == 404
+    response = client.post(delete_url(extra))
+    assert response.status_code == 302
+    assert not OpeningException.objects.filter(pk=extra.pk).exists()
+
+
+def test_a_past_closure_offers_no_removal(client, coordinator, programme):
+    closure = OpeningException.objects.get(kind="closure")  # New Year's Day 2023
+    client.force_login(coordinator)
+
+    calendar = client.get(CALENDAR, {"month": "2023-01"}).content.decode()
+    assert delete_url(closure) not in calendar
+    page = client.get(delete_url(closure))
+    assert page.status_code == 200
+    assert f'action="{delete_url(closure)}"' not in page.content.decode()
+    assert "取り消すことはできません" in page.content.decode()
+
+    response = client.post(delete_url(closure))
+
+    assert response.status_code == 400
+    assert "過去の日の休止・臨時開設は取り消せません。" in response.content.decode()
     assert OpeningException.objects.filter(pk=closure.pk).exists()
 
 
-def test_removing_is_post_only(client, coordinator, programme):
-    closure = OpeningException.objects.get(kind="closure")
+def test_a_counselor_cannot_remove_a_closure(client, counselor, future_closure):
+    client.force_login(counselor)
+
+    assert client.get(delete_url(future_closure)).status_code == 404
+    response = client.post(delete_url(future_closure))
+
+    assert response.status_code == 404
+    assert OpeningException.objects.filter(pk=future_closure.pk).exists()
+
+
+def test_removing_an_unknown_exception_is_a_404(client, coordinator):
     client.force_login(coordinator)
 
-    assert client.get(reverse("openings:exception_delete", args=[closure.pk])).status_code == 405
+    assert client.get(reverse("openings:exception_delete", args=[999999])).status_code == 404
