@@ -133,7 +133,7 @@ def world(counselor, colleague, supervisor, expert) -> World:
     )
     exception = opening_exception_create(
         channel=Channel.LINE,
-        date=today + datetime.timedelta(days=30),
+        date=today + datetime.timedelta(days=28),  # a day its weekly rule opens
         kind=OpeningException.Kind.CLOSURE,
         by=supervisor,
     )
