@@ -360,6 +360,21 @@ class CaseOpenItems:
 case_open_items: Registry[CaseOpenItems] = Registry("case_open_items")
 
 
+@dataclass(frozen=True)
+class ConsultationFollowUp:
+    """What happens when a consultation is recorded with "follow-up needed" ticked: the app
+    that keeps follow-ups creates one (`create(consultation=, what=, due_at=, by=)`, inside the
+    consultation's transaction, raising ValidationError on bad input). With none registered the
+    consultation form does not offer the box, so ticking it never creates nothing."""
+
+    key: str
+    create: Callable[..., Any]
+    order: int = 0
+
+
+consultation_follow_ups: Registry[ConsultationFollowUp] = Registry("consultation_follow_ups")
+
+
 # --- what is held about a client (disclosure, erasure, retention) ----------------------------
 
 

@@ -254,3 +254,8 @@ registry.nav_links.register(
         "followups.mine", _("Follow-ups"), "followups:mine", "followups.view_followups", order=40
     )
 )
+
+# --- "follow-up needed" on a consultation creates the follow-up, due when she said ---------
+registry.consultation_follow_ups.register(
+    registry.ConsultationFollowUp(key="followups", create=services.followup_from_consultation)
+)

@@ -115,6 +115,35 @@ def followup_create(
     )
 
 
+def followup_from_consultation(
+    *, consultation: Consultation, what: str, due_at: datetime.datetime, by: User
+) -> FollowUp:
+    """The follow-up a consultation asked for ("follow-up needed"), created with it: hers who
+    recorded it when she may take follow-ups, else the consultation's first counselor. Bad
+    input comes back under the consultation form's field names."""
+    assignee = by
+    if not authz.can(by, "followups.take_followups"):
+        assignee = consultation.counselors.order_by("pk").first() or by
+    what = (what or "").strip() or _("Follow up on this consultation")
+    try:
+        return followup_create(
+            client=consultation.client,
+            case=consultation.case,
+            consultation=consultation,
+            what=what,
+            due_at=due_at,
+            assignee=assignee,
+            by=by,
+        )
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        renamed = {"what": "follow_up_what", "due_at": "follow_up_due_at"}
+        raise ValidationError(
+            {renamed.get(field, "__all__"): errors for field, errors in exc.error_dict.items()}
+        ) from exc
+
+
 def _locked(followup: FollowUp) -> FollowUp:
     # Locks the row: a sweep notifying it and a person closing it must not interleave.
     return FollowUp.objects.select_for_update().get(pk=followup.pk)

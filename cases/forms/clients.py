@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from accounts.selectors import users_with_roles
-from core import authz
+from core import authz, registry
 from core.bounds import (
     NOTE_MAX,
     REASON_MAX,
@@ -187,6 +187,21 @@ class ConsultationForm(BootstrapFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
+    # Asked with the box, so that ticking it creates the follow-up (recording a consultation
+    # only; a follow-up is changed on its own page afterwards).
+    follow_up_due_at = forms.DateTimeField(
+        label=_("follow-up due"),
+        required=False,
+        widget=DATETIME_WIDGET,
+        validators=[validate_schedule_datetime],
+        help_text=_("When the follow-up is due, if you ticked the box."),
+    )
+    follow_up_what = forms.CharField(
+        label=_("what to follow up"),
+        required=False,
+        max_length=200,
+        help_text=_("For example: call her to hear how the visit to the ward office went."),
+    )
     counselors = forms.ModelMultipleChoiceField(
         label=_("counselors"),
         queryset=users_with_roles(Role.COUNSELOR),
@@ -196,18 +211,33 @@ class ConsultationForm(BootstrapFormMixin, forms.Form):
         label=_("case"), queryset=Case.objects.none(), required=False, empty_label=_("(none)")
     )
 
-    def __init__(self, *args, cases=None, **kwargs) -> None:
+    def __init__(self, *args, cases=None, recording: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if cases is None:
             del self.fields["case"]
         else:
             self.fields["case"].queryset = cases
+        if not recording:  # a correction: the follow-up, if any, lives on its own page
+            del self.fields["follow_up_due_at"], self.fields["follow_up_what"]
+        elif not registry.consultation_follow_ups:
+            # Nothing would create the follow-up: do not offer a box that does nothing.
+            for name in ("follow_up_needed", "follow_up_due_at", "follow_up_what"):
+                del self.fields[name]
 
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("started_at"), data.get("ended_at")
         if start and end and end <= start:
             self.add_error("ended_at", ValidationError(_("The end must be after the start.")))
+        if (
+            "follow_up_due_at" in self.fields
+            and data.get("follow_up_needed")
+            and not data.get("follow_up_due_at")
+            and "follow_up_due_at" not in self.errors
+        ):
+            self.add_error(
+                "follow_up_due_at", _("Say when the follow-up is due, or untick the box.")
+            )
         return data
 
     @property
@@ -258,6 +288,8 @@ class IntakeForm(ConsultationForm, ClientProfileForm):
         "summary",
         "outcomes",
         "follow_up_needed",
+        "follow_up_due_at",
+        "follow_up_what",
         "notes",
         "line_user_id",
         "phone",

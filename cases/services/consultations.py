@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import authz
+from core import authz, registry
 from core.bounds import ENDS_AHEAD, NOTE_MAX, STARTED_GRACE, check_bounds, happened_problem
 from openings.models import Channel, Opening
 from openings.selectors import opening_at
@@ -118,10 +118,18 @@ def consultation_record(
     notes: str = "",
     outcomes: Iterable[str] = (),
     follow_up_needed: bool = False,
+    follow_up_due_at: datetime.datetime | None = None,
+    follow_up_what: str = "",
     by: User,
     case: Case | None = None,
 ) -> Consultation:
+    """Record a consultation. With `follow_up_needed`, the follow-up is created with it (by the
+    app registered in `core.registry.consultation_follow_ups`), due `follow_up_due_at`."""
     counselors = list(counselors)
+    if follow_up_needed and follow_up_due_at is None and registry.consultation_follow_ups:
+        raise ValidationError(
+            {"follow_up_due_at": _("Say when the follow-up is due, or untick the box.")}
+        )
     consultation = Consultation(
         client=client,
         case=case,
@@ -149,6 +157,11 @@ def consultation_record(
         if not locked.counselors.exists():  # she leaves the intake queue
             client_counselors_add(
                 client=locked, user=by, kind=ClientAssignmentChange.Kind.CONSULTATION, by=by
+            )
+    if follow_up_needed:
+        for provider in registry.consultation_follow_ups:
+            provider.create(
+                consultation=consultation, what=follow_up_what, due_at=follow_up_due_at, by=by
             )
     return consultation
 

@@ -28,6 +28,9 @@ def _consultation_post(counselor, **overrides):
         "summary": "帰る場所がない",
         "outcomes": [Consultation.Outcome.REFERRAL],
         "follow_up_needed": "on",
+        # The box asks when: ticking it creates the follow-up.
+        "follow_up_due_at": _local(start + datetime.timedelta(days=2)),
+        "follow_up_what": "区役所の結果を電話で聞く",
         "counselors": [counselor.pk],
     }
     data.update(overrides)
@@ -94,6 +97,8 @@ def test_intake_creates_client_and_consultation_together(client, counselor):
     consultation = her.consultations.get()
     assert consultation.topics == [Consultation.Topic.POVERTY, Consultation.Topic.ISOLATION]
     assert consultation.follow_up_needed and consultation.established
+    followup = consultation.followups.get()  # the box created it
+    assert (followup.what, followup.assignee) == ("区役所の結果を電話で聞く", counselor)
     assert consultation.recorded_by == counselor
     assert her.first_contact_at == consultation.started_at
     assert list(her.counselors.all()) == [counselor]

@@ -31,6 +31,7 @@ def _values(counselor, **kwargs):
         "notes": "",
         "outcomes": [Consultation.Outcome.INFORMATION],
         "follow_up_needed": True,
+        "follow_up_due_at": start + datetime.timedelta(days=2),
     }
     values.update(kwargs)
     return values

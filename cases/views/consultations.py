@@ -74,7 +74,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if consultation.case_id:
         cases = cases | client.cases.filter(pk=consultation.case_id)
     if request.method == "POST":
-        form = ConsultationForm(request.POST, cases=cases)
+        form = ConsultationForm(request.POST, cases=cases, recording=False)
         if form.is_valid():
             try:
                 consultation_update(
@@ -86,7 +86,9 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The consultation was saved."))
                 return redirect("cases:consultation_detail", pk=consultation.pk)
     else:
-        form = ConsultationForm(initial=ConsultationForm.initial_for(consultation), cases=cases)
+        form = ConsultationForm(
+            initial=ConsultationForm.initial_for(consultation), cases=cases, recording=False
+        )
     return render(
         request,
         "cases/consultations/form.html",
