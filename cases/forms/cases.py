@@ -111,7 +111,9 @@ class SupportActionForm(_PageForm):
     id_prefix = "action"
     description = forms.CharField(label=pgettext_lazy("support plan", "Action"), max_length=300)
     # Anyone on the staff may own an action.
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=users_with_roles(*Role.values))
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=users_with_roles(*Role.values), empty_label=_("Choose…")
+    )
     due_on = forms.DateField(
         label=_("Due date"),
         required=False,
@@ -119,7 +121,10 @@ class SupportActionForm(_PageForm):
         validators=[validate_schedule_date],
     )
     goal = forms.ModelChoiceField(
-        label=_("Goal"), queryset=SupportGoal.objects.none(), required=False
+        label=_("Goal"),
+        queryset=SupportGoal.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
     )
 
     def __init__(self, *args, case: Case, **kwargs) -> None:
@@ -134,7 +139,7 @@ class ClosureRequestForm(_PageForm):
     id_prefix = "closure"
     reason = forms.ChoiceField(
         label=_("Reason for closing"),
-        choices=[("", "---------"), *Case.CloseReason.choices],
+        choices=[("", _("Choose…")), *Case.CloseReason.choices],
     )
     note = forms.CharField(
         label=_("Note for the supervisor"),

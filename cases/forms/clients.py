@@ -44,8 +44,13 @@ def choice_labels(choices: Iterable[tuple[str, object]], codes: Iterable[str]) -
 
 
 def _model_field(model, name: str, **kwargs) -> forms.Field:
-    """The form field Django derives from the model field (label, length, choices)."""
-    return model._meta.get_field(name).formfield(**kwargs)
+    """The form field Django derives from the model field (label, length, choices), its empty
+    choice worded as every other form's rather than Django's "---------"."""
+    field = model._meta.get_field(name).formfield(**kwargs)
+    choices = list(getattr(field, "choices", None) or [])
+    if choices and choices[0][0] == "" and choices[0][1] == "---------":
+        field.choices = [("", _("Choose…")), *choices[1:]]
+    return field
 
 
 class BootstrapFormMixin:

@@ -186,3 +186,21 @@ def test_a_permission_answer_is_our_404_page_even_with_debug_on(client, coordina
     assert "ページが見つかりません" in body
     assert "URLconf" not in body and "Django" not in body
     assert AccessLog.objects.filter(user=coordinator, action="denied").exists()
+
+
+def test_no_page_offers_django_s_dashes_as_the_empty_choice(client, counselor):
+    from django.urls import reverse
+
+    from cases.tests.factories import CaseFactory
+
+    her = ClientFactory(counselors=[counselor])
+    case = CaseFactory(client=her, counselors=[counselor], opened_by=counselor)
+    client.force_login(counselor)
+    for url in [
+        reverse("cases:client_detail", args=[her.pk]),
+        reverse("cases:case_detail", args=[case.pk]),
+        reverse("cases:consultation_create", args=[her.pk]),
+        reverse("cases:intake_new"),
+    ]:
+        html = client.get(url).content.decode()
+        assert "---------" not in html, url
