@@ -71,7 +71,8 @@ def test_the_admin_history_shows_local_times_labels_and_names(client, supervisor
     client.force_login(supervisor)
     url = reverse("admin:cases_client_change", args=[her.pk])
     body = client.get(url).content.decode()
-    history = body[body.index(">update<") :]
+    # The history table says in a sentence who changed it (not pghistory's "update").
+    history = body[body.index(f"{supervisor}が変更しました。") :]
     assert "2026年12月2日(水) 15:52" in history  # Japan time, Japanese format
     assert "06:52:16" not in history and "+00:00" not in history
     assert "最終相談日時：2026年12月2日(水) 15:52" in history

@@ -209,6 +209,9 @@ def test_line_intake_to_reminder_to_supervised_closing(
     page.locator("summary", has_text="終結を申請").click()  # forms open on demand
     page.get_by_label("終結の理由").select_option(Case.CloseReason.CONNECTED)
     page.get_by_label("スーパーバイザーへのメモ").fill("区の女性相談窓口につながった。")
+    # Her follow-up is still open: the form lists it, and she says she has seen it.
+    expect(page.locator("[data-open-items]").first).to_contain_text(WHAT)
+    page.get_by_label("未完了の項目を確認しました。扱いはスーパーバイザーが決めます。").check()
     page.get_by_role("button", name="終結を申請").click()
     expect(page.get_by_role("status").first).to_contain_text("終結を申請しました")
     expect(page.get_by_text("終結はスーパーバイザーの承認待ちです")).to_be_visible()
@@ -242,6 +245,10 @@ def test_line_intake_to_reminder_to_supervised_closing(
         _shot(sv, "07-closing-requests")
         item.get_by_label("判断").select_option("approve")
         item.get_by_label("コメント").fill("引継ぎ先を確認しました。")
+        # The open follow-up is listed with the request; she cancels it, saying why.
+        expect(item).to_contain_text(WHAT)
+        item.get_by_label("未完了の項目").select_option("cancel")
+        item.get_by_label("理由（各項目に記録されます）").fill("他機関へ引き継いだため")
         item.get_by_role("button", name="判断を記録する").click()
         expect(sv.get_by_role("status").first).to_contain_text("終結を承認しました")
         expect(sv.get_by_text("承認待ちの終結申請はありません")).to_be_visible()
@@ -286,7 +293,10 @@ def test_line_intake_to_reminder_to_supervised_closing(
     ]
 
     followup.refresh_from_db()
-    assert followup.state == FollowUp.State.NOTIFIED and followup.notified_at is not None
+    # Reminded, then cancelled with the closing, for the reason the supervisor gave.
+    assert followup.notified_at is not None
+    assert followup.state == FollowUp.State.CANCELLED and followup.cancelled_by == supervisor
+    assert "他機関へ引き継いだため" in followup.cancel_reason
     (reminder_row,) = Notification.objects.filter(kind=Notification.Kind.FOLLOWUP_DUE)
     assert reminder_row.user == counselor
     assert reminder_row.dedupe_key == followup.due_dedupe_key

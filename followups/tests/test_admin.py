@@ -200,8 +200,8 @@ def test_the_change_page_shows_the_history_with_who_changed_what(
     body = client.get(reverse("admin:followups_followup_change", args=[followup.pk])).content
     body = body.decode()
 
-    history = body[body.index(">update<") :]  # the history table, newest first
-    assert str(counselor) in history
+    # The history table, newest first, says in a sentence who changed it.
+    history = body[body.index(f"{counselor}が変更しました。") :]
     assert f"{FollowUp._meta.get_field('revision').verbose_name}：1" in history
 
 

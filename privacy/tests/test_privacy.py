@@ -77,10 +77,13 @@ def _her_records(
         assignee=counselor,
         by=counselor,
     )
+    # Her follow-up is still open: the counselor has seen it, the supervisor cancels it.
     closure = case_services.case_request_closure(
-        case=case, reason="resolved", note=TEXTS[2], by=counselor
+        case=case, reason="resolved", note=TEXTS[2], by=counselor, open_items_seen=True
     )
-    case_services.case_approve_closure(request=closure, by=supervisor)
+    case_services.case_approve_closure(
+        request=closure, by=supervisor, open_items="cancel", open_items_reason="終結のため"
+    )
     return her, case
 
 
@@ -101,7 +104,9 @@ def _age_everything(her, at=PAST):
 
         CaseEvent.objects.filter(case__client=her).update(at=at)
         RiskFlag.objects.filter(client=her).update(set_at=at)
-        FollowUp.objects.filter(client=her).update(created_at=at, due_at=at)
+        FollowUp.objects.filter(client=her).update(
+            created_at=at, due_at=at, cancelled_at=at
+        )
 
 
 def _figures(now):
