@@ -52,6 +52,7 @@ from .models import (
     RiskFlag,
     SupportAction,
     SupportGoal,
+    nickname_search_columns,
 )
 
 UTC = datetime.UTC
@@ -857,12 +858,15 @@ def demo_write(
         if r.client not in last_contact or r.started_at > last_contact[r.client]:
             last_contact[r.client] = r.started_at
 
+    # What client_create stores beside a nickname: its search columns (once per name).
+    search = {name: nickname_search_columns(name) for name in {c.nickname for c in plan.clients}}
     counts["clients"] = copy_rows(
         Client,
         (
             Client(
                 id=client_ids[i],
                 nickname=c.nickname,
+                **search[c.nickname],
                 line_user_id=c.line_user_id,
                 age_band=c.age_band,
                 ward=c.ward,

@@ -27,6 +27,7 @@ from core.bounds import (
     pair,
 )
 from core.choices import Ward
+from core.text import key_grams, search_key
 
 # Case.CloseReason's codes, for the constraints of two models.
 CLOSE_REASONS = (
@@ -40,7 +41,16 @@ CLOSE_REASONS = (
 )
 
 
-@pghistory.track(meta=append_only_history())
+def nickname_search_columns(nickname: str) -> dict[str, str | list[str]]:
+    """The columns derived from a nickname for search, for every path that writes one
+    (client_create, client_update, anonymisation, the demo's bulk copy)."""
+    key = search_key(nickname)
+    return {"nickname_key": key, "nickname_grams": key_grams(key)}
+
+
+# The nickname's search columns are derived data, not history: they are left out of the
+# history rows (so recomputing them writes none, and anonymisation has nothing more to erase).
+@pghistory.track(exclude=["nickname_key", "nickname_grams"], meta=append_only_history())
 class Client(models.Model):
     """相談者: a woman who contacted the programme. Pseudonymous by default."""
 
@@ -98,6 +108,13 @@ class Client(models.Model):
         MERGED = "merged", _("Merged into another record")
 
     nickname = models.CharField(_("nickname"), max_length=100)
+    # core.text.search_key(nickname), what nickname search compares (スミレ finds すみれ), and
+    # its 1- and 2-character pieces for the index: kept by every path that writes the nickname
+    # (nickname_search_columns). Text, since NFKC may lengthen a name (㍿ → 株式会社).
+    nickname_key = models.TextField(_("nickname search key"), editable=False)
+    nickname_grams = ArrayField(
+        models.TextField(), verbose_name=_("nickname search pieces"), editable=False
+    )
     # NULL rather than "" when unknown, so the partial unique index ignores it.
     line_user_id = models.CharField(  # noqa: DJ001
         _("LINE user ID"), max_length=64, null=True, blank=True
@@ -190,6 +207,12 @@ class Client(models.Model):
                 condition=Q(phone__regex=r"^[0-9]*$"), name="cases_client_phone_digits"
             ),
             models.CheckConstraint(condition=~Q(nickname=""), name="cases_client_nickname_set"),
+            # A path that writes a nickname without its search columns fails here rather than
+            # hiding her from every search.
+            models.CheckConstraint(
+                condition=~Q(nickname_key="") & ~Q(nickname_grams=[]),
+                name="cases_client_nickname_key_set",
+            ),
             models.CheckConstraint(
                 condition=in_choices("status", ["active", "inactive", "merged"]),
                 name="cases_client_status_valid",
@@ -203,12 +226,9 @@ class Client(models.Model):
             ),
         ]
         indexes = [
-            # Search before create: nickname / phone fragments (client search, intake).
-            GinIndex(
-                name="cases_client_nickname_trgm",
-                fields=["nickname"],
-                opclasses=["gin_trgm_ops"],
-            ),
+            # Search before create: nickname fragments of any length (client search, intake,
+            # the queue tab), by the grams of the search key; phone fragments by trigrams.
+            GinIndex(fields=["nickname_grams"], name="cases_client_nickname_grams"),
             GinIndex(name="cases_client_phone_trgm", fields=["phone"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["ward"], name="cases_client_ward_idx"),
             models.Index(fields=["status"], name="cases_client_status_idx"),

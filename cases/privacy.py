@@ -36,6 +36,7 @@ from .models import (
     RiskFlag,
     SupportAction,
     SupportGoal,
+    nickname_search_columns,
 )
 
 # What a free text that must not be empty becomes (a note's body, a follow-up's "what"): the
@@ -409,6 +410,7 @@ def anonymise(client: Client, now: datetime.datetime) -> dict[str, int]:
                 .exclude(nickname=anonymised_nickname(pk), phone="", line_user_id=None)
                 .update(
                     nickname=anonymised_nickname(pk),
+                    **nickname_search_columns(anonymised_nickname(pk)),
                     phone="",
                     line_user_id=None,
                     status=models.Case(

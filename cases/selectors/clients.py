@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
     Count,
@@ -13,6 +14,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    JSONField,
     Lookup,
     OuterRef,
     Prefetch,
@@ -23,12 +25,13 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject, NullIf
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from core import authz
+from core.text import search_grams, search_key
 
 from ..models import Case, Client, Consultation, RiskFlag
 from ..services.clients import phone_normalise
@@ -36,6 +39,7 @@ from .access import (
     _client_scope,
     _own_client_scope,
     break_glass_grants,
+    cases_visible_to,
     client_get_for,
     clients_visible_to,
     consultations_visible_to,
@@ -62,12 +66,28 @@ def _like_fragment(text: str) -> str:
     return f"%{escaped}%"
 
 
+def nickname_q(q: str) -> Q:
+    """Clients whose nickname contains `q` as a counselor would read it: compared by search
+    key (core.text.search_key), so スミレ finds すみれ, ﾕｶﾘ finds ゆかり and ユーカ finds ゆうか.
+    Served at every length by the GIN index of the key's 1- and 2-character pieces
+    (cases_client_nickname_grams): a fragment of one or two characters is one piece (exact);
+    a longer one needs all its 2-character pieces (the index), then the fragment itself (a
+    LIKE on the few rows found; Django escapes its wildcards)."""
+    key = search_key(q)
+    if not key:
+        return Q(pk__in=[])
+    condition = Q(nickname_grams__contains=search_grams(key))
+    if len(key) > 2:
+        condition &= Q(nickname_key__contains=key)
+    return condition
+
+
 def search_filter(q: str) -> Q:
-    """Nickname fragment, exact LINE user id, or phone fragment (digits only)."""
+    """Nickname fragment (by search key), exact LINE user id, or phone fragment (digits only)."""
     q = (q or "").strip()
     if not q:
         return Q()
-    condition = Q(_ILike(F("nickname"), Value(_like_fragment(q)))) | Q(line_user_id=q)
+    condition = nickname_q(q) | Q(line_user_id=q)
     digits = phone_normalise(q)
     # A phone fragment must be most of what was typed, so "さくら2" does not match every "2".
     if len(digits) >= 3 and len(digits) * 2 >= len(q.replace("-", "").replace(" ", "")):
@@ -199,14 +219,61 @@ def intake_lines(clients) -> list[IntakeLine]:
 
 def intake_search(user: User, q: str) -> list[Client | IntakeLine]:
     """Search before create, across every unmerged client so a duplicate is found whoever's
-    she is: her own clients (and those opened by break-glass) as records with their summary,
-    every other match as an `IntakeLine`. At most 50, one query."""
-    authz.require(user, "cases.work_with_clients")
+    she is. Her own clients (and those opened by break-glass) come as records with enough to
+    recognise her before acting: last contact, ward, age band, risk and open-case count (the
+    summary), her counselors' names (`counselor_names`), and the open cases of hers that the
+    user may see: how many (`open_cases_seen`) and the latest (`open_case_pk`,
+    `open_case_title`). Every other match is an `IntakeLine`. At most 50, one query."""
     if not (q or "").strip():
+        authz.require(user, "cases.work_with_clients")
         return []
+    results: list[Client | IntakeLine] = []
+    for client in intake_search_rows(user, q)[:SEARCH_LIMIT]:
+        known = client.recognise
+        client.in_scope = known is not None
+        if not client.in_scope:
+            results.append(IntakeLine.of(client))
+            continue
+        client.counselor_names = known["counselors"] or []
+        client.open_cases_seen = known["cases"] or 0
+        client.open_case_pk = known["case_pk"]
+        client.open_case_title = known["case_title"] or ""
+        results.append(client)
+    return results
+
+
+def intake_search_rows(user: User, q: str) -> QuerySet[Client]:
+    """The rows behind `intake_search`, latest contact first (for it, and for the benchmark's
+    EXPLAIN). `recognise` holds her counselors' names and latest visible open case for a
+    client in the user's scope, and is NULL for any other: what is not hers is never read. It
+    is one value so that the scope is evaluated once per query, not once per column."""
+    authz.require(user, "cases.work_with_clients")
     qs = Client.objects.exclude(status=Client.Status.MERGED).filter(search_filter(q))
-    rows = _with_summary(qs).annotate(in_scope=_in_scope(user)).order_by(*LIST_ORDER)
-    return [c if c.in_scope else IntakeLine.of(c) for c in rows[:SEARCH_LIMIT]]
+    counselor_names = ArraySubquery(
+        User.objects.filter(assigned_clients=OuterRef("pk"))
+        .annotate(name=Coalesce(NullIf("display_name", Value("")), "username"))
+        .order_by("name", "pk")
+        .values("name")
+    )
+    # Only a case she may see: a client on whose one case she works may have others.
+    open_case = (
+        cases_visible_to(user)
+        .filter(client=OuterRef("pk"), status__in=Case.OPEN_STATUSES)
+        .order_by("-opened_at", "-pk")
+    )
+    open_count = open_case.order_by().values("client").annotate(n=Count("pk")).values("n")
+    recognise = JSONObject(
+        counselors=counselor_names,
+        cases=Subquery(open_count),
+        case_pk=Subquery(open_case.values("pk")[:1]),
+        case_title=Subquery(open_case.values("title")[:1]),
+    )
+    scope = _client_scope(user)
+    if scope is not None:
+        recognise = DbCase(
+            When(scope, then=recognise), default=Value(None), output_field=JSONField()
+        )
+    return _with_summary(qs).annotate(recognise=recognise).order_by(*LIST_ORDER)
 
 
 def intake_line_get_for(user: User, pk: object) -> IntakeLine:

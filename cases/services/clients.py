@@ -19,7 +19,15 @@ from core.bounds import REASON_MAX, check_bounds
 from core.choices import Ward
 from core.roles import Role
 
-from ..models import Case, Client, ClientAssignmentChange, ClientMerge, Consultation, RiskFlag
+from ..models import (
+    Case,
+    Client,
+    ClientAssignmentChange,
+    ClientMerge,
+    Consultation,
+    RiskFlag,
+    nickname_search_columns,
+)
 from ..selectors.access import clients_visible_to
 from . import cases as case_services
 
@@ -42,8 +50,8 @@ PROFILE_FIELDS = (
 
 # What may stand between the digits of a phone number as people write it (after NFKC, which
 # makes full-width digits and hyphens ASCII): hyphens and dashes, the long-vowel mark often
-# typed for one, spaces, brackets, a leading plus.
-PHONE_SEPARATORS = frozenset("-‐‑‒–—―−ー ()+")
+# typed for one, spaces, brackets. A plus only leads (+81 ...).
+PHONE_SEPARATORS = frozenset("-‐‑‒–—―−ー ()")
 PHONE_MAX_DIGITS = Client._meta.get_field("phone").max_length
 
 
@@ -60,7 +68,8 @@ def phone_clean(raw: str | None) -> str:
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         return ""
-    if any(not (ch.isascii() and ch.isdigit()) and ch not in PHONE_SEPARATORS for ch in text):
+    body = text.removeprefix("+")
+    if any(not (ch.isascii() and ch.isdigit()) and ch not in PHONE_SEPARATORS for ch in body):
         raise ValidationError(
             {"phone": _("Enter a phone number: digits, with hyphens or spaces if you like.")},
             code="invalid_phone",
@@ -215,6 +224,7 @@ def client_create(
     consent_given = consent_scope != Client.ConsentScope.NONE
     client = Client(
         nickname=nickname,
+        **nickname_search_columns(nickname),
         line_user_id=line_user_id,
         phone=phone,
         age_band=age_band,
@@ -271,6 +281,8 @@ def client_update(*, client: Client, by: User, **changes) -> Client:
     _validate_consent(merged)
     for field, value in changes.items():
         setattr(client, field, value)
+    for column, value in nickname_search_columns(client.nickname).items():
+        setattr(client, column, value)
     if client.consent_scope == Client.ConsentScope.NONE:
         client.consent_given_on = None
         client.consent_method = ""

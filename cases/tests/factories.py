@@ -4,8 +4,13 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from cases.models import Case, Client, Consultation
+from cases.models import Case, Client, Consultation, nickname_search_columns
 from cases.services.clients import client_last_contact_refresh
+
+
+def _search_column(name: str) -> factory.LazyAttribute:
+    """What client_create stores beside the nickname (the factory writes the row directly)."""
+    return factory.LazyAttribute(lambda c: nickname_search_columns(c.nickname)[name])
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -14,6 +19,8 @@ class ClientFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     nickname = factory.Sequence(lambda n: f"さくら{n}")
+    nickname_key = _search_column("nickname_key")
+    nickname_grams = _search_column("nickname_grams")
     age_band = Client.AgeBand.TWENTIES
     created_by = factory.SubFactory(UserFactory)
 
