@@ -50,7 +50,14 @@ def nickname_search_columns(nickname: str) -> dict[str, str | list[str]]:
 
 # The nickname's search columns are derived data, not history: they are left out of the
 # history rows (so recomputing them writes none, and anonymisation has nothing more to erase).
-@pghistory.track(exclude=["nickname_key", "nickname_grams"], meta=append_only_history())
+@pghistory.track(
+    exclude=["nickname_key", "nickname_grams"],
+    meta={
+        **append_only_history(),
+        "verbose_name": _("client history"),
+        "verbose_name_plural": _("client history"),
+    },
+)
 class Client(models.Model):
     """相談者: a woman who contacted the programme. Pseudonymous by default."""
 
@@ -244,7 +251,13 @@ class Client(models.Model):
         return self.nickname
 
 
-@pghistory.track(meta=append_only_history())
+@pghistory.track(
+    meta={
+        **append_only_history(),
+        "verbose_name": _("risk flag history"),
+        "verbose_name_plural": _("risk flag history"),
+    }
+)
 class RiskFlag(models.Model):
     """A risk noted for a client: who set it, when, and until when it applies."""
 
@@ -328,7 +341,13 @@ class RiskFlag(models.Model):
         return self.cleared_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-@pghistory.track(meta=append_only_history())
+@pghistory.track(
+    meta={
+        **append_only_history(),
+        "verbose_name": _("consultation history"),
+        "verbose_name_plural": _("consultation history"),
+    }
+)
 class Consultation(models.Model):
     """相談: one conversation with a client, in one channel."""
 
@@ -466,7 +485,14 @@ class Consultation(models.Model):
 
 
 # Named apart from CaseEvent, our own audit trail of case state changes.
-@pghistory.track(model_name="CaseHistory", meta=append_only_history())
+@pghistory.track(
+    model_name="CaseHistory",
+    meta={
+        **append_only_history(),
+        "verbose_name": _("case history"),
+        "verbose_name_plural": _("case history"),
+    },
+)
 class Case(models.Model):
     """ケース: continued accompaniment (伴走支援) for one client."""
 
@@ -580,9 +606,13 @@ class CaseEvent(models.Model):
         CLOSURE_REJECTED = "closure_rejected", _("Closing declined")
         REOPENED = "reopened", _("Case reopened")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="state_changes")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="state_changes", verbose_name=_("case")
+    )
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
     at = models.DateTimeField(_("time"), default=timezone.now)
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
@@ -651,7 +681,13 @@ class CaseNote(models.Model):
         return f"#{self.pk} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
 
 
-@pghistory.track(meta=append_only_history())
+@pghistory.track(
+    meta={
+        **append_only_history(),
+        "verbose_name": _("support goal history"),
+        "verbose_name_plural": _("support goal history"),
+    }
+)
 class SupportGoal(models.Model):
     """A goal of the support plan (支援計画)."""
 
@@ -660,7 +696,10 @@ class SupportGoal(models.Model):
     )
     text = models.CharField(_("goal"), max_length=300)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     achieved_at = models.DateTimeField(_("achieved at"), null=True, blank=True)
@@ -688,7 +727,13 @@ class SupportGoal(models.Model):
         return self.text
 
 
-@pghistory.track(meta=append_only_history())
+@pghistory.track(
+    meta={
+        **append_only_history(),
+        "verbose_name": _("support action history"),
+        "verbose_name_plural": _("support action history"),
+    }
+)
 class SupportAction(models.Model):
     """An agreed action of the support plan, with its owner and due date."""
 
@@ -722,7 +767,10 @@ class SupportAction(models.Model):
         verbose_name=_("done by"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
