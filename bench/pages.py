@@ -196,7 +196,7 @@ class Measure:
 
 def choose_targets() -> Targets:
     """The counselor with the largest open caseload, supervisor1, her client with the most
-    consultations and her case with the most timeline rows."""
+    consultations and her open case (with an open follow-up) with the most timeline rows."""
     from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
     from django.db.models.functions import Coalesce
 
@@ -256,17 +256,21 @@ def choose_targets() -> Targets:
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
     # What the timeline shows: consultations, notes, goals, actions, state changes, follow-ups.
+    # An open case first, with an open follow-up: a closed case's page offers no forms (no
+    # priority, goal or owner choices to fill), so it would compare unlike with like.
     case = (
         cases_visible_to(counselor)
         .annotate(
+            open_case=Exists(Case.objects.filter(pk=OuterRef("pk"), status__in=Case.OPEN_STATUSES))
+            & Exists(FollowUp.objects.filter(case=OuterRef("pk"), state__in=FollowUp.OPEN_STATES)),
             entries=rows(Consultation)
             + rows(CaseNote)
             + rows(SupportGoal)
             + rows(SupportAction)
             + rows(CaseEvent)
-            + rows(FollowUp)
+            + rows(FollowUp),
         )
-        .order_by("-entries", "pk")
+        .order_by("-open_case", "-entries", "pk")
         .values("pk", "entries")
         .first()
     )

@@ -540,6 +540,11 @@ class Case(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # What a counselor chose by hand, kept apart so that a risk flag set or cleared later moves
+    # the priority up to its floor and back, never below her choice.
+    priority_by_hand = models.PositiveSmallIntegerField(
+        _("priority set by hand"), choices=Priority.choices, null=True, blank=True
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -566,6 +571,10 @@ class Case(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(priority__in=[1, 2, 3]), name="cases_case_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority_by_hand__isnull=True) | Q(priority_by_hand__in=[1, 2, 3]),
+                name="cases_case_priority_by_hand_valid",
             ),
             models.CheckConstraint(
                 condition=in_choices("status", ["open", "active", "on_hold", "closed"]),

@@ -115,7 +115,6 @@ def _render_detail(request: HttpRequest, followup: FollowUp, **forms: Form) -> H
         "followup": followup,
         "reschedule_form": forms.get("reschedule_form")
         or RescheduleForm(initial={"due_at": followup.due_at}),
-        "cancel_form": forms.get("cancel_form") or CancelForm(),
     }
     return render(request, "followups/followup_detail.html", context)
 
@@ -149,14 +148,29 @@ def followup_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+def _render_cancel(
+    request: HttpRequest, followup: FollowUp, form: Form, status: int = 200
+) -> HttpResponse:
+    context = {
+        "followup": followup,
+        "form": form,
+        "next": safe_next_url(request, "followups:mine"),
+    }
+    return render(request, "followups/followup_cancel_confirm.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
-@logs_access("view", FollowUp, id_kwarg="pk")  # re-renders the follow-up when input is invalid
+@logs_access("view", FollowUp, id_kwarg="pk")  # shows the follow-up it asks about
 def followup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling cannot be undone, so it is never one click: the menu and the follow-up's page
+    lead here, where she sees what she is cancelling, gives a reason if she wants, and confirms."""
     followup = followup_get_for(request.user, pk)
+    if request.method == "GET":
+        return _render_cancel(request, followup, CancelForm())
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return _render_detail(request, followup, cancel_form=form)
+        return _render_cancel(request, followup, form, status=400)
     reason = form.cleaned_data["reason"]
     return _act(
         request,

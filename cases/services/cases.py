@@ -194,21 +194,23 @@ def case_priority_refresh(*, client: Client, by: User | None = None) -> None:
     )
     if not cases:
         return
-    priority = priority_for_client(client)
-    changed = [c for c in cases if c.priority != priority]
+    floor = priority_for_client(client)
+    # Her flags set the floor; a priority chosen by hand stands above it.
+    wanted = {c.pk: max(floor, c.priority_by_hand or Case.Priority.NORMAL) for c in cases}
+    changed = [c for c in cases if c.priority != wanted[c.pk]]
     if not changed:
         return
     actor = by or _last_flag_actor(client) or changed[0].opened_by
     for case in changed:
         before = case.priority
-        case.priority = priority
+        case.priority = wanted[case.pk]
         case.save(update_fields=["priority", "updated_at"])
         _event(
             case=case,
             kind=CaseEvent.Kind.PRIORITY_CHANGED,
             by=actor,
             before={"priority": before},
-            after={"priority": priority},
+            after={"priority": case.priority},
         )
 
 
@@ -614,7 +616,9 @@ def case_reopen(*, case: Case, by: User, note: str) -> Case:
 def case_set_priority(*, case: Case, priority: int, by: User, note: str = "") -> Case:
     """Set an open case's priority by hand: anyone who works on the case may raise it, or lower
     it as far as her active risk flags allow (`priority_for_client` is the floor; a high-risk
-    flag keeps the case high). The next risk-flag change recomputes it (`case_priority_refresh`).
+    flag keeps the case high). Her choice is kept (`priority_by_hand`): a risk-flag change later
+    raises the case to the flags' floor and, once they are cleared, returns it to her choice,
+    never below it (`case_priority_refresh`).
     """
     if not authz.can(by, "cases.view_case", case):
         raise PermissionDenied(_("You may not change this case."))
@@ -636,10 +640,14 @@ def case_set_priority(*, case: Case, priority: int, by: User, note: str = "") ->
             code="below_risk",
         )
     if priority == case.priority:
+        if case.priority_by_hand != priority:
+            case.priority_by_hand = priority
+            case.save(update_fields=["priority_by_hand", "updated_at"])
         return case
     before = case.priority
     case.priority = priority
-    case.save(update_fields=["priority", "updated_at"])
+    case.priority_by_hand = priority
+    case.save(update_fields=["priority", "priority_by_hand", "updated_at"])
     _event(
         case=case,
         kind=CaseEvent.Kind.PRIORITY_CHANGED,

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from audit.models import AccessLog
 from cases.models import Case, CaseClosureRequest, CaseEvent, RiskFlag, SupportAction
 from cases.services import cases as services
-from cases.services.clients import risk_flag_set
+from cases.services.clients import risk_flag_clear, risk_flag_set
 from cases.tests.factories import CaseFactory, ClientFactory
 from core.time import local_date
 from followups.services import followup_complete
@@ -130,6 +130,40 @@ def test_the_priority_cannot_go_below_what_her_risk_flags_call_for(counselor):
     case.refresh_from_db()
     assert case.priority == Case.Priority.HIGH
     assert case.state_changes.count() == events
+
+
+def test_a_risk_flag_change_keeps_the_priority_she_set_by_hand(counselor):
+    case = _case(counselor)
+    services.case_set_priority(case=case, priority=Case.Priority.MEDIUM, by=counselor)
+    # A flag that calls for less than her choice leaves it; one that calls for more raises it.
+    other = risk_flag_set(client=case.client, kind=RiskFlag.Kind.MINOR, by=counselor)
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.MEDIUM
+    high = risk_flag_set(client=case.client, kind=RiskFlag.Kind.SUICIDAL, by=counselor)
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.HIGH
+    # Once the flags are cleared it returns to her choice, not to normal.
+    risk_flag_clear(flag=high, by=counselor)
+    risk_flag_clear(flag=other, by=counselor)
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.MEDIUM
+
+
+def test_choosing_the_flags_priority_by_hand_keeps_it_after_they_are_cleared(counselor):
+    case = _case(counselor)
+    flag = risk_flag_set(client=case.client, kind=RiskFlag.Kind.SUICIDAL, by=counselor)
+    services.case_set_priority(case=case, priority=Case.Priority.HIGH, by=counselor)
+    risk_flag_clear(flag=flag, by=counselor)
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.HIGH
+
+
+def test_without_a_choice_by_hand_the_priority_follows_the_flags_down(counselor):
+    case = _case(counselor)
+    flag = risk_flag_set(client=case.client, kind=RiskFlag.Kind.SUICIDAL, by=counselor)
+    risk_flag_clear(flag=flag, by=counselor)
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.NORMAL
 
 
 def test_the_priority_of_a_closed_case_stays(counselor):

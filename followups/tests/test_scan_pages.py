@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AccessLog
 from cases.tests.factories import CaseFactory, ClientFactory
+from followups.models import FollowUp
 from followups.tests.factories import FollowUpFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,11 @@ def test_each_follow_up_keeps_its_actions_in_a_menu(client, counselor, her):
     item = html[html.index(f'data-followup="{followup.pk}"') :]
     item = item[: item.index("</li>")]
     menu = item[item.index('class="dropdown-menu') :]
-    assert f'id="reschedule-{followup.pk}"' in menu and f'id="cancel-reason-{followup.pk}"' in menu
+    assert f'id="reschedule-{followup.pk}"' in menu
+    # Cancelling is not a button in the menu but a link to the page that asks to confirm.
+    cancel = reverse("followups:cancel", kwargs={"pk": followup.pk})
+    assert f'href="{cancel}?next=' in menu
+    assert f'action="{cancel}"' not in item
     assert 'data-bs-toggle="dropdown"' in item
     assert reverse("followups:complete", kwargs={"pk": followup.pk}) in item
 
@@ -93,3 +98,39 @@ def test_the_home_page_shows_ten_and_counts_the_rest(client, counselor, her):
     client.force_login(counselor)
     html = client.get("/").content.decode()
     assert html.count("data-home-followup=") == 10 and "ほか2件" in html
+
+
+def test_cancelling_asks_to_confirm_and_changes_nothing_until_confirmed(client, counselor, her):
+    followup = FollowUpFactory(client=her, assignee=counselor, what="区役所に電話する")
+    client.force_login(counselor)
+    url = reverse("followups:cancel", kwargs={"pk": followup.pk})
+    page = client.get(url, {"next": reverse("followups:mine")})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "区役所に電話する" in html and "取り消したフォローアップは元に戻せず" in html
+    assert 'name="next" value="/followups/"' in html
+    followup.refresh_from_db()
+    assert followup.is_open
+
+    done = client.post(url, {"reason": "本人から連絡があった", "next": "/followups/"})
+    assert done.status_code == 302 and done["Location"] == "/followups/"
+    followup.refresh_from_db()
+    assert followup.state == FollowUp.State.CANCELLED
+    assert followup.cancel_reason == "本人から連絡があった"
+
+    again = client.get(url).content.decode()
+    assert "このフォローアップはもう対応中ではありません" in again
+    assert 'name="reason"' not in again
+
+
+def test_a_too_long_reason_re_renders_the_confirmation_and_cancels_nothing(
+    client, counselor, her
+):
+    followup = FollowUpFactory(client=her, assignee=counselor)
+    client.force_login(counselor)
+    url = reverse("followups:cancel", kwargs={"pk": followup.pk})
+    answer = client.post(url, {"reason": "長" * 201})
+    assert answer.status_code == 400
+    assert "200" in answer.content.decode()
+    followup.refresh_from_db()
+    assert followup.is_open
