@@ -40,6 +40,7 @@ from .models import (
     SupportAction,
     SupportGoal,
 )
+from .selectors.clients import search_filter
 from .selectors.common import flag_in_force_q
 from .services.clients import client_update, phone_clean
 
@@ -171,6 +172,23 @@ class AssignmentChangeInline(ReadOnlyInline):
 CLIENT_EDITABLE = ("nickname", "phone", "age_band", "ward", "employment", "household", "heard_from")
 
 
+class ClientSearchAdmin(SupervisorAdmin):
+    """A changelist whose search box finds a woman as the app's search does: her nickname by
+    search key (スミレ finds すみれ), her exact LINE user id or a phone fragment
+    (`cases.selectors.clients.search_filter`), beside the model's own `search_fields`.
+    `client_path` is the lookup from the row to its client ("" for the client herself)."""
+
+    client_path = "client"
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return found, duplicates
+        women = Client.objects.filter(search_filter(search_term))
+        lookup = f"{self.client_path}__in" if self.client_path else "pk__in"
+        return found | queryset.filter(**{lookup: women}), duplicates
+
+
 class ClientAdminForm(forms.ModelForm):
     """The admin's checks are the service's: a phone number is refused, not stripped, when it
     is not one (client_update, called by save_model, checks again under the row lock)."""
@@ -193,7 +211,8 @@ class ClientAdminForm(forms.ModelForm):
 
 
 @admin.register(Client)
-class ClientAdmin(SupervisorAdmin):
+class ClientAdmin(ClientSearchAdmin):
+    client_path = ""
     editable = CLIENT_EDITABLE
     list_display = [
         "nickname",
@@ -213,7 +232,9 @@ class ClientAdmin(SupervisorAdmin):
         "consent_scope",
     ]
     list_select_related = ["created_by"]
-    search_fields = ["nickname", "=line_user_id", "phone"]
+    # Her nickname and phone are searched by ClientSearchAdmin; a search field must remain
+    # for the admin to show its search box.
+    search_fields = ["=line_user_id"]
     date_hierarchy = "first_contact_at"
     inlines = [RiskFlagInline, AssignmentChangeInline]
     form = ClientAdminForm
@@ -225,7 +246,7 @@ class ClientAdmin(SupervisorAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(SupervisorAdmin):
+class ConsultationAdmin(ClientSearchAdmin):
     editable = ("main_concern", "topics", "established", "summary", "notes", "outcomes")
     list_display = [
         "started_at",
@@ -244,7 +265,7 @@ class ConsultationAdmin(SupervisorAdmin):
         "follow_up_needed",
     ]
     list_select_related = ["client", "recorded_by", "opening"]
-    search_fields = ["client__nickname", "=client__line_user_id", "summary"]
+    search_fields = ["summary"]
     date_hierarchy = "started_at"
 
 
@@ -278,7 +299,7 @@ class SupportActionInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SupervisorAdmin):
+class CaseAdmin(ClientSearchAdmin):
     editable = ("title",)
     list_display = [
         "__str__",
@@ -298,7 +319,7 @@ class CaseAdmin(SupervisorAdmin):
         "close_reason",
     ]
     list_select_related = ["client"]
-    search_fields = ["title", "client__nickname", "=client__line_user_id"]
+    search_fields = ["title"]
     date_hierarchy = "opened_at"
     inlines = [SupportGoalInline, SupportActionInline, CaseNoteInline, CaseEventInline]
 
@@ -312,22 +333,23 @@ class CaseAdmin(SupervisorAdmin):
 
 
 @admin.register(RiskFlag)
-class RiskFlagAdmin(SupervisorAdmin):
+class RiskFlagAdmin(ClientSearchAdmin):
     editable = ("note",)
     list_display = ["client", "kind", "note", "set_by", "set_at", "expires_at", "cleared_at"]
     list_filter = ["kind", "cleared_at"]
     list_select_related = ["client", "set_by"]
-    search_fields = ["client__nickname", "note"]
+    search_fields = ["note"]
     date_hierarchy = "set_at"
 
 
 @admin.register(CaseNote)
-class CaseNoteAdmin(SupervisorAdmin):
+class CaseNoteAdmin(ClientSearchAdmin):
     """Notes are never edited: a correction is a new note (and the database refuses updates)."""
 
+    client_path = "case__client"
     list_display = ["created_at", "case", "author", "short_body"]
     list_select_related = ["case", "author"]
-    search_fields = ["body", "case__client__nickname"]
+    search_fields = ["body"]
     date_hierarchy = "created_at"
 
     @admin.display(description=_("note"))

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import users_with_roles
-from cases.admin import ExistsFilter
-from core.admin import SupervisorAdmin
+from cases.admin import ClientSearchAdmin, ExistsFilter
 from core.roles import Role
 
 from .models import FollowUp
@@ -83,11 +82,11 @@ class ClientOverdueFollowUpFilter(OverdueFollowUpFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(SupervisorAdmin):
+class FollowUpAdmin(ClientSearchAdmin):
     list_display = ["what", "client", "case", "assignee", "due_at", "state", "overdue"]
     list_filter = [AssigneeFilter, "state", OverdueFilter]
     date_hierarchy = "due_at"
-    search_fields = ["what", "client__nickname"]
+    search_fields = ["what"]  # and her nickname, by search key (ClientSearchAdmin)
     list_select_related = ["client", "case", "assignee"]
     ordering = ["due_at", "id"]
 

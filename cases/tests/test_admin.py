@@ -169,3 +169,45 @@ def test_changelist_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(CHANGELIST_BUDGET):
         response = client.get(_url(model, "changelist"))
     assert response.status_code == 200
+
+
+# --- searching the admin as the app searches ------------------------------------------------
+
+
+def _found(client, url: str, q: str) -> set[int]:
+    answer = client.get(url, {"q": q})
+    assert answer.status_code == 200
+    return {obj.pk for obj in answer.context["cl"].result_list}
+
+
+def test_admin_searches_find_her_nickname_by_search_key(client, supervisor, counselor):
+    sumire = ClientFactory(nickname="すみれ", counselors=[counselor], phone="09012345678")
+    other = ClientFactory(nickname="さくら", counselors=[counselor])
+    case = CaseFactory(client=sumire, counselors=[counselor], title="住まい")
+    other_case = CaseFactory(client=other, counselors=[counselor], title="仕事")
+    consultation = ConsultationFactory(client=sumire, recorded_by=counselor)
+    ConsultationFactory(client=other, recorded_by=counselor)
+    followup = FollowUp.objects.create(
+        client=sumire,
+        case=case,
+        assignee=counselor,
+        created_by=counselor,
+        what="電話する",
+        due_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    client.force_login(supervisor)
+
+    clients = reverse("admin:cases_client_changelist")
+    assert _found(client, clients, "スミレ") == {sumire.pk}
+    assert _found(client, clients, "ｽﾐﾚ") == {sumire.pk}
+    assert _found(client, clients, "090-1234") == {sumire.pk}
+    assert _found(client, reverse("admin:cases_case_changelist"), "スミ") == {case.pk}
+    assert _found(client, reverse("admin:cases_case_changelist"), "仕事") == {other_case.pk}
+    assert _found(client, reverse("admin:cases_consultation_changelist"), "スミレ") == {
+        consultation.pk
+    }
+    assert _found(client, reverse("admin:followups_followup_changelist"), "スミレ") == {
+        followup.pk
+    }
+    # The search term itself is not kept in the access log (it is often her name).
+    assert not AccessLog.objects.filter(object_id__contains="スミレ").exists()
