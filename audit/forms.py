@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_fact_datetime
@@ -43,7 +44,10 @@ class AccessReviewForm(forms.Form):
 
     action = forms.ChoiceField(
         label=_("Action"),
-        choices=[("", _("Any")), *AccessLog.Action.choices],
+        choices=[
+            ("", _("Any")),
+            *((code, capfirst(label)) for code, label in AccessLog.Action.choices),
+        ],
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )

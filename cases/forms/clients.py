@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterable
 
 from django import forms
+from django.utils.text import capfirst
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -55,11 +56,14 @@ def _model_field(model, name: str, **kwargs) -> forms.Field:
 
 class BootstrapFormMixin:
     """Bootstrap classes on widgets, and `is-invalid` on fields with errors (Django itself adds
-    aria-invalid and the aria-describedby that ties each error to its field)."""
+    aria-invalid and the aria-describedby that ties each error to its field). Labels begin with
+    a capital letter in English: many reuse a model's lower-case field name."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if field.label is not None:
+                field.label = capfirst(field.label)
             widget = field.widget
             if isinstance(widget, CHOICE_WIDGETS):
                 css = "form-check-input"
