@@ -21,6 +21,7 @@ from cases.models import Case
 from core.choices import Ward
 from core.demo import delete_rows, history_of, trigger_uris
 from core.registry import DemoContext
+from core.time import TOKYO
 
 from .models import (
     SHARED_ITEMS,
@@ -104,7 +105,8 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
     seeded: SeededCases = ctx.shared["cases"]
     users: Mapping[str, int] = ctx.shared["users"]
     rng = random.Random(f"{ctx.seed}:referrals")
-    now = ctx.now
+    # Day-granular "now": reruns on the same day plan the same rows.
+    now = ctx.now.astimezone(TOKYO).replace(hour=0, minute=0, second=0, microsecond=0)
     supervisor = users[SUPERVISOR]
     plan_cases = seeded.plan.cases
     open_cases = [i for i, c in enumerate(plan_cases) if c.status != Case.Status.CLOSED]
@@ -156,8 +158,8 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
             case = plan_cases[case_index]
             by = users[case.counselors[0]]
             partner = rng.choice(partners[kind])
-            created = max(case.opened_at, now - datetime.timedelta(days=365))
-            created = _at(created, rng, 0, 20, now - datetime.timedelta(days=30))
+            base = max(case.opened_at, now - datetime.timedelta(days=365))
+            created = max(base, _at(base, rng, 0, 20, now - datetime.timedelta(days=2)))
             r = Referral(
                 case_id=seeded.case_ids[case_index],
                 client_id=seeded.client_ids[case.client],
