@@ -368,10 +368,6 @@ def delete(ctx: DemoContext) -> int:
         )
 
 
-def present(ctx: DemoContext) -> Mapping[str, int]:
-    return {"partners": _demo_partners().count()}
-
-
 def tables() -> tuple[type[Model], ...]:
     return (
         Partner,

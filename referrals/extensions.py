@@ -34,7 +34,6 @@ registry.demo_seeders.register(
         delete=demo.delete,
         after=("cases", "followups"),
         tables=demo.tables,
-        present=demo.present,
     )
 )
 

@@ -382,19 +382,22 @@ def referrals_settle_for_case(
 def referrals_merge_move(*, kept: Client, merged: Client, by: User, now) -> dict[str, int]:
     """A merge of two client records: her consents, referrals, accompaniments and meeting rows
     go with her. Provision records stay as written (they are evidence, and append-only): the
-    disclosure and the supervisors' list follow the merged records (`family_of`)."""
-    return {
+    disclosure and the supervisors' list follow the merged records (`family_of`). Only what
+    it moved is named (a merge of a woman never referred records nothing here)."""
+    moved = {
         "referral_consents": Consent.objects.filter(client=merged).update(client=kept),
         "referrals": Referral.objects.filter(client=merged).update(client=kept),
         "accompaniments": Accompaniment.objects.filter(client=merged).update(client=kept),
         "meeting_cases": MeetingCase.objects.filter(client=merged).update(client=kept),
     }
+    return {label: count for label, count in moved.items() if count}
 
 
 def referrals_merge_preview(*, kept: Client, merged: Client) -> dict[str, int]:
-    return {
+    counts = {
         "referral_consents": Consent.objects.filter(client=merged).count(),
         "referrals": Referral.objects.filter(client=merged).count(),
         "accompaniments": Accompaniment.objects.filter(client=merged).count(),
         "meeting_cases": MeetingCase.objects.filter(client=merged).count(),
     }
+    return {label: count for label, count in counts.items() if count}
