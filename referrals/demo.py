@@ -98,7 +98,11 @@ PLACES = ("区役所 3階窓口", "パントリー会場", "ハローワーク 2
 
 
 def _at(base: datetime.datetime, rng: random.Random, lo: int, hi: int, now) -> datetime.datetime:
-    return min(base + datetime.timedelta(days=rng.randint(lo, hi), hours=rng.randint(0, 6)), now)
+    """A moment `lo`-`hi` days after `base`, in office hours (10:00-17:45 Tokyo), never before
+    `base` nor after `now`."""
+    day = (base + datetime.timedelta(days=rng.randint(lo, hi))).astimezone(TOKYO)
+    moment = day.replace(hour=rng.randint(10, 17), minute=rng.choice((0, 15, 30, 45)))
+    return min(max(moment, base + datetime.timedelta(minutes=30)), now)
 
 
 def seed(ctx: DemoContext) -> Mapping[str, int]:
@@ -158,7 +162,8 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
             case = plan_cases[case_index]
             by = users[case.counselors[0]]
             partner = rng.choice(partners[kind])
-            base = max(case.opened_at, now - datetime.timedelta(days=365))
+            # Spread over the last year, not all at its start.
+            base = max(case.opened_at, now - datetime.timedelta(days=365 - rng.randint(0, 330)))
             created = max(base, _at(base, rng, 0, 20, now - datetime.timedelta(days=2)))
             r = Referral(
                 case_id=seeded.case_ids[case_index],

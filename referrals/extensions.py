@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core import registry
 from core.roles import Role
 
-from . import demo, privacy, services, timeline
+from . import demo, pages, privacy, services, timeline  # noqa: F401 (pages registers on import)
 from .models import Accompaniment, Referral
 
 registry.timeline_providers.register(

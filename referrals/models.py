@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.append_only import append_only, append_only_history
 from core.bounds import NOTE_MAX, REASON_MAX, in_choices, max_length, pair
@@ -147,7 +148,7 @@ class Partner(models.Model):
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("partner", "kind"), max_length=30, choices=Kind.choices)
     ward = models.CharField(_("ward"), max_length=10, choices=Ward.choices, default=Ward.UNKNOWN)
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -340,7 +341,7 @@ class Referral(models.Model):
     )
     override_at = models.DateTimeField(_("override at"), null=True, blank=True)
     declined_reason = models.TextField(_("reason declined"), max_length=REASON_MAX, blank=True)
-    outcome = models.TextField(_("outcome"), max_length=NOTE_MAX, blank=True)
+    outcome = models.TextField(pgettext_lazy("referral", "outcome"), max_length=NOTE_MAX, blank=True)
     # The follow-up reminding the sender while the referral waits in "sent".
     reminder = models.ForeignKey(
         "followups.FollowUp",
@@ -564,7 +565,7 @@ class ProvisionRecord(models.Model):
     anonymised. Append-only: the database refuses UPDATE, DELETE and TRUNCATE."""
 
     provided_at = models.DateTimeField(_("provided at"), default=timezone.now)
-    recipient_name = models.CharField(_("recipient"), max_length=200)
+    recipient_name = models.CharField(pgettext_lazy("provision", "recipient"), max_length=200)
     recipient_kind = models.CharField(
         _("recipient kind"), max_length=30, choices=Partner.Kind.choices
     )
@@ -703,7 +704,7 @@ class Accompaniment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
-    outcome = models.TextField(_("outcome"), max_length=NOTE_MAX, blank=True)
+    outcome = models.TextField(pgettext_lazy("referral", "outcome"), max_length=NOTE_MAX, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), max_length=REASON_MAX, blank=True)
     reminder = models.ForeignKey(
         "followups.FollowUp",

@@ -17,7 +17,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts.models import User
 from cases.models import Case, Client
 from cases.privacy import family_of
-from cases.selectors import cases_visible_to
+from cases.selectors import cases_visible_to, clients_visible_to
 from core import authz
 from core.time import start_of_day
 
@@ -133,6 +133,24 @@ def consents_for(user: User, client: Client) -> QuerySet[Consent]:
     ):
         return qs.none()
     return qs.order_by("-given_at", "-pk")
+
+
+def consent_get_for(user: User, pk: object) -> Consent:
+    """A consent of a client she may see and work with the referrals of; else 404."""
+    if not authz.can(user, "referrals.work_with_referrals"):
+        return authz.get_or_deny(Consent.objects.none(), pk)
+    return authz.get_or_deny(
+        Consent.objects.filter(client__in=clients_visible_to(user)).select_related("client"), pk
+    )
+
+
+def consent_covering(user: User, client: Client, items) -> Consent | None:
+    """Her latest consent, not withdrawn, that covers every one of `items`; None if none."""
+    return (
+        consents_for(user, client)
+        .filter(withdrawn_at__isnull=True, scope__contains=list(items))
+        .first()
+    )
 
 
 # --- accompaniments and meetings ----------------------------------------------------------------
