@@ -474,6 +474,11 @@ BREAK_GLASS_MINUTES = _int("BREAK_GLASS_MINUTES", 60)
 if not 1 <= BREAK_GLASS_MINUTES <= 8 * 60:
     raise ImproperlyConfigured("BREAK_GLASS_MINUTES must be between 1 and 480.")
 
+# Referrals: days a referral may wait in `sent` before its sender is reminded.
+REFERRAL_SENT_REMINDER_DAYS = _int("REFERRAL_SENT_REMINDER_DAYS", 7)
+if not 1 <= REFERRAL_SENT_REMINDER_DAYS <= 90:
+    raise ImproperlyConfigured("REFERRAL_SENT_REMINDER_DAYS must be between 1 and 90.")
+
 # No personal data in logs (tsunagari/logs.py): request lines lose their query string (search
 # terms are names and phone numbers), exceptions keep their type but not their message.
 LOGGING = {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("followups/", include("followups.urls")),
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
+    path("referrals/", include("referrals.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

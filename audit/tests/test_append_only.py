@@ -32,6 +32,7 @@ from core.roles import Role
 from followups.tests.factories import FollowUpFactory
 from openings.models import OpeningException, OpeningRule
 from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
+from referrals import services as referral_services
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,14 @@ APPEND_ONLY = [
     "followups.FollowUpEvent",
     "openings.OpeningRuleEvent",
     "openings.OpeningExceptionEvent",
+    "referrals.ReferralTransition",
+    "referrals.ProvisionRecord",
+    "referrals.PartnerEvent",
+    "referrals.ConsentEvent",
+    "referrals.ReferralEvent",
+    "referrals.AccompanimentEvent",
+    "referrals.CoordinationMeetingEvent",
+    "referrals.MeetingCaseEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -117,6 +126,33 @@ def a_row_in_every_table():
         client=kept, scope="sharing", method="phone", scope_before="all", recorded_by=staff
     )
     AnonymisationRecord.objects.create(client=merged, reason="retention")
+    # Referrals, through their services: a partner, a consent, a referral sent on an
+    # emergency override (its transitions and provision record), an accompaniment, a meeting.
+    partner = referral_services.partner_create(by=staff, name="架空の団体", kind="other")
+    referral_services.consent_record(
+        client=kept, given_at=now, method="phone", scope=["nickname"], by=staff
+    )
+    referral = referral_services.referral_create(
+        case=case, partner=partner, reason="理由", shared_items=["nickname"], by=staff
+    )
+    referral_services.referral_send(referral=referral, by=staff, emergency_reason="生命の危険")
+    referral_services.accompaniment_book(
+        case=case,
+        place="区役所",
+        starts_at=now + dt.timedelta(days=1),
+        counselors=[staff],
+        by=staff,
+    )
+    referral_services.meeting_record(
+        held_at=now - dt.timedelta(hours=1),
+        title="支援調整会議",
+        by=staff,
+        cases=[
+            referral_services.MeetingCaseInput(
+                case=case, shared_items=["nickname"], emergency_reason="生命の危険"
+            )
+        ],
+    )
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

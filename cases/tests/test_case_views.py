@@ -376,7 +376,10 @@ def test_case_page_runs_a_fixed_number_of_queries(
     # case_open_items): the follow-ups' query and the test app's.
     # +2 since the page shows the case first: the client's active risk flags (the lowest
     # priority that may be set by hand) and the case's open follow-ups in their own block.
-    with django_assert_max_num_queries(26):
+    # +7 for the referrals app's registrations: its timeline provider (transitions,
+    # accompaniments, meetings), its open items on closing (referrals, accompaniments) and
+    # its section (the case's referrals, its accompaniments).
+    with django_assert_max_num_queries(33):
         response = client.get(_detail(case))
     assert response.status_code == 200
     assert len(response.context["timeline"]) >= 5 * n

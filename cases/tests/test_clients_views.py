@@ -359,7 +359,9 @@ def test_client_detail_query_budget(client, counselor, django_assert_max_num_que
     # +1 since two-step sign-in: the session's MFA device (django_otp's OTPMiddleware).
     # +1 the privacy section (her consent withdrawal, a pending erasure request, her
     # anonymisation in one query, for every role: whoever would share her must see it).
-    with django_assert_max_num_queries(16):
+    # +3 the referrals section, her consents to sharing with partners: the records merged
+    # into hers, whether this user may see her record, the consents.
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("cases:client_detail", args=[her.pk]))
     assert len(response.context["consultations"]) == rows
 

@@ -46,6 +46,7 @@ from privacy.services import (
     consent_withdraw,
     erasure_request_create,
 )
+from referrals import services as referral_services
 
 from .walk import (
     MISSING_ID,
@@ -165,6 +166,46 @@ def world(counselor, colleague, supervisor, expert) -> World:
     SolarSchedule.objects.create(event="sunrise", latitude=34.69, longitude=135.50)
     ClockedSchedule.objects.create(clocked_time=now + datetime.timedelta(days=1))
     PeriodicTask.objects.create(name="walk", task="followups.tasks.sweep_due", interval=interval)
+    # Referrals: a partner, her consent to sharing, a sent referral (with its provision record)
+    # and a draft, an accompaniment and a support-coordination meeting.
+    hana = ClientFactory(nickname="はな", counselors=[counselor])
+    hana_case = CaseFactory(client=hana, counselors=[counselor], opened_by=counselor)
+    partner = referral_services.partner_create(
+        by=supervisor, name="なにわフードパントリー（架空）", kind="food_pantry", services=["food"]
+    )
+    sharing = referral_services.consent_record(
+        client=hana,
+        given_at=now - datetime.timedelta(hours=1),
+        method="line",
+        scope=["nickname", "situation"],
+        by=counselor,
+    )
+    referral = referral_services.referral_create(
+        case=hana_case, partner=partner, reason="食料", shared_items=["nickname"], by=counselor
+    )
+    referral_services.referral_send(referral=referral, consent=sharing, by=counselor)
+    draft = referral_services.referral_create(
+        case=hana_case, partner=partner, reason="相談", shared_items=["situation"], by=counselor
+    )
+    accompaniment = referral_services.accompaniment_book(
+        case=hana_case,
+        place="区役所",
+        starts_at=now + datetime.timedelta(days=2),
+        counselors=[counselor],
+        by=counselor,
+        referral=referral,
+    )
+    meeting = referral_services.meeting_record(
+        held_at=now - datetime.timedelta(hours=2),
+        title="支援調整会議",
+        by=counselor,
+        cases=[
+            referral_services.MeetingCaseInput(
+                case=hana_case, shared_items=["nickname"], consent=sharing
+            )
+        ],
+        organisations=[partner],
+    )
     objects: World = {
         Client: [her, queued, rin],
         Case: [case, closing_case, closed_case],
@@ -173,6 +214,8 @@ def world(counselor, colleague, supervisor, expert) -> World:
     for record in [consultation, flag, note, goal, action, followup, closure, merge]:
         objects.setdefault(type(record), []).append(record)
     for record in [notification, rule, exception, erasure, withdrawal, anonymised, grant, event]:
+        objects.setdefault(type(record), []).append(record)
+    for record in [partner, sharing, referral, draft, accompaniment, meeting]:
         objects.setdefault(type(record), []).append(record)
     return objects
 
