@@ -341,7 +341,9 @@ class Referral(models.Model):
     )
     override_at = models.DateTimeField(_("override at"), null=True, blank=True)
     declined_reason = models.TextField(_("reason declined"), max_length=REASON_MAX, blank=True)
-    outcome = models.TextField(pgettext_lazy("referral", "outcome"), max_length=NOTE_MAX, blank=True)
+    outcome = models.TextField(
+        pgettext_lazy("referral", "outcome"), max_length=NOTE_MAX, blank=True
+    )
     # The follow-up reminding the sender while the referral waits in "sent".
     reminder = models.ForeignKey(
         "followups.FollowUp",
@@ -704,7 +706,9 @@ class Accompaniment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
-    outcome = models.TextField(pgettext_lazy("referral", "outcome"), max_length=NOTE_MAX, blank=True)
+    outcome = models.TextField(
+        pgettext_lazy("referral", "outcome"), max_length=NOTE_MAX, blank=True
+    )
     cancel_reason = models.TextField(_("reason for cancelling"), max_length=REASON_MAX, blank=True)
     reminder = models.ForeignKey(
         "followups.FollowUp",

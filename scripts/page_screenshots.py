@@ -42,9 +42,11 @@ def main(base: str, outdir: Path, password: str) -> None:
             for path in paths:
                 if path == "first-case":
                     page.goto(f"{base}/cases/")
-                    path = page.locator("a[href^='/cases/'][href$='/']").filter(
-                        has_text="#"
-                    ).first.get_attribute("href")
+                    path = (
+                        page.locator("a[href^='/cases/'][href$='/']")
+                        .filter(has_text="#")
+                        .first.get_attribute("href")
+                    )
                     name = "case-page"
                 elif path == "closing-case":
                     page.goto(f"{base}/cases/closing/")

@@ -7,9 +7,9 @@ import datetime
 from collections.abc import Iterable
 
 from django import forms
-from django.utils.text import capfirst
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 

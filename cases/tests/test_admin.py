@@ -206,8 +206,6 @@ def test_admin_searches_find_her_nickname_by_search_key(client, supervisor, coun
     assert _found(client, reverse("admin:cases_consultation_changelist"), "スミレ") == {
         consultation.pk
     }
-    assert _found(client, reverse("admin:followups_followup_changelist"), "スミレ") == {
-        followup.pk
-    }
+    assert _found(client, reverse("admin:followups_followup_changelist"), "スミレ") == {followup.pk}
     # The search term itself is not kept in the access log (it is often her name).
     assert not AccessLog.objects.filter(object_id__contains="スミレ").exists()

@@ -123,9 +123,7 @@ def test_cancelling_asks_to_confirm_and_changes_nothing_until_confirmed(client, 
     assert 'name="reason"' not in again
 
 
-def test_a_too_long_reason_re_renders_the_confirmation_and_cancels_nothing(
-    client, counselor, her
-):
+def test_a_too_long_reason_re_renders_the_confirmation_and_cancels_nothing(client, counselor, her):
     followup = FollowUpFactory(client=her, assignee=counselor)
     client.force_login(counselor)
     url = reverse("followups:cancel", kwargs={"pk": followup.pk})

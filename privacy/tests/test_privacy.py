@@ -104,9 +104,7 @@ def _age_everything(her, at=PAST):
 
         CaseEvent.objects.filter(case__client=her).update(at=at)
         RiskFlag.objects.filter(client=her).update(set_at=at)
-        FollowUp.objects.filter(client=her).update(
-            created_at=at, due_at=at, cancelled_at=at
-        )
+        FollowUp.objects.filter(client=her).update(created_at=at, due_at=at, cancelled_at=at)
 
 
 def _figures(now):
