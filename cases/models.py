@@ -574,7 +574,7 @@ class Case(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(priority_by_hand__isnull=True) | Q(priority_by_hand__in=[1, 2, 3]),
-                name="cases_case_priority_by_hand_valid",
+                name="cases_case_priority_by_hand_1_to_3",
             ),
             models.CheckConstraint(
                 condition=in_choices("status", ["open", "active", "on_hold", "closed"]),

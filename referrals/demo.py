@@ -240,7 +240,7 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
                 continue
             planned = r.status != "completed" and rng.random() < 0.4
             starts = (
-                now + datetime.timedelta(days=rng.randint(1, 14), hours=rng.randint(1, 8))
+                now + datetime.timedelta(days=rng.randint(1, 14), hours=rng.randint(10, 16))
                 if planned
                 else _at(r.accepted_at, rng, 1, 5, now)
             )
@@ -268,7 +268,7 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
 
         meetings = 0
         for m in range(2):
-            held = now - datetime.timedelta(days=30 + 120 * m)
+            held = now - datetime.timedelta(days=30 + 120 * m) + datetime.timedelta(hours=14)
             meeting = CoordinationMeeting.objects.create(
                 held_at=held,
                 title=f"第{m + 1}回 支援調整会議",

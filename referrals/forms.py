@@ -31,7 +31,7 @@ class PartnerForm(BootstrapFormMixin, forms.Form):
     ward = forms.ChoiceField(label=_("Ward"), choices=Ward.choices, initial=Ward.UNKNOWN)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
     contact_person = forms.CharField(label=_("Contact person"), max_length=100, required=False)
     services = forms.MultipleChoiceField(
         label=_("Services offered"),

@@ -42,6 +42,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('priority_by_hand__isnull', True), ('priority_by_hand__in', [1, 2, 3]), _connector='OR'), name='cases_case_priority_by_hand_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('priority_by_hand__isnull', True), ('priority_by_hand__in', [1, 2, 3]), _connector='OR'), name='cases_case_priority_by_hand_1_to_3'),
         ),
     ]

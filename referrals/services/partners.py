@@ -48,6 +48,7 @@ TEXT_LIMITS = {
     "name": 200,
     "address": 300,
     "phone": 30,
+    "email": 254,
     "contact_person": 100,
     "opening_hours": REASON_MAX,
     "notes": NOTE_MAX,
