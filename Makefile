@@ -18,6 +18,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 SERVICES := $(PY) scripts/services.py --
 PYTEST_ARGS ?=
+# Two workers (pytest-xdist): the suite runs in about two thirds of the time on two cores.
+TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 # Management commands that load settings but open no connection (makemessages,
@@ -53,7 +55,7 @@ compilemessages: install
 	fi
 
 test: install compilemessages
-	$(SERVICES) $(PY) -m pytest $(PYTEST_ARGS)
+	$(SERVICES) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Not a test: it reseeds a database of its own (<name>_bench) and takes a few minutes.
 bench: install
