@@ -64,7 +64,9 @@ def delete_rows(*querysets: QuerySet) -> int:
     For a tracked model, pass its history first (`history_of`): the event rows point at it.
     Call inside `pgtrigger.ignore(*trigger_uris(...))` when a table is append-only.
     """
-    return sum(queryset._raw_delete(connection.alias) for queryset in querysets)
+    # A queryset that can match nothing (`pk__in=[]`, an app seeded for the first time on a
+    # database loaded before it existed) runs no DELETE, and Django answers None, not 0.
+    return sum(queryset._raw_delete(connection.alias) or 0 for queryset in querysets)
 
 
 def history_of(model: type[Model], rows: QuerySet) -> QuerySet:
