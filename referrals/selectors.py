@@ -119,6 +119,15 @@ def case_referrals(user: User, case: Case) -> QuerySet[Referral]:
     return referrals_visible_to(user).filter(case=case).order_by("-created_at", "-pk")
 
 
+def partner_referral_counts(partner: Partner) -> dict[str, int]:
+    """How many referrals to this partner are in each status: counts only, no case content,
+    so whoever may read the directory may see them. One query."""
+    rows = (
+        Referral.objects.filter(partner=partner).order_by().values("status").annotate(n=Count("pk"))
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
 def partner_history(user: User, partner: Partner) -> QuerySet[Referral]:
     """The referrals to this partner that she may see, newest first."""
     return referrals_visible_to(user).filter(partner=partner).order_by("-created_at", "-pk")
@@ -144,13 +153,14 @@ def consent_get_for(user: User, pk: object) -> Consent:
     )
 
 
+def consents_covering(user: User, client: Client, items) -> QuerySet[Consent]:
+    """Her consents in force that cover every one of `items`, newest first."""
+    return consents_for(user, client).filter(withdrawn_at__isnull=True, scope__contains=list(items))
+
+
 def consent_covering(user: User, client: Client, items) -> Consent | None:
-    """Her latest consent, not withdrawn, that covers every one of `items`; None if none."""
-    return (
-        consents_for(user, client)
-        .filter(withdrawn_at__isnull=True, scope__contains=list(items))
-        .first()
-    )
+    """Her latest consent in force that covers every one of `items`; None if none."""
+    return consents_covering(user, client, items).first()
 
 
 # --- accompaniments and meetings ----------------------------------------------------------------

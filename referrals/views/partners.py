@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -63,14 +62,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if history:
             # The history names the women referred: the page shows referrals.
             declare(request, AccessSpec(AccessLog.Action.LIST, "referrals.referral"), {})
-    # Counts only, no case content: what a coordinator may see of the referrals to it.
-    counts = {
-        row["status"]: row["n"]
-        for row in Referral.objects.filter(partner=partner)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-    }
+    counts = selectors.partner_referral_counts(partner)
     return render(
         request,
         "referrals/partner_detail.html",

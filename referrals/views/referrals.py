@@ -82,9 +82,7 @@ def _step_form(step: str, data=None) -> ReasonForm:
 
 
 def _send_form(request: HttpRequest, referral: Referral, data=None) -> SendForm:
-    consents = selectors.consents_for(request.user, referral.client).filter(
-        withdrawn_at__isnull=True, scope__contains=list(referral.shared_items)
-    )
+    consents = selectors.consents_covering(request.user, referral.client, referral.shared_items)
     return SendForm(
         data,
         consents=consents,

@@ -18,17 +18,11 @@ from audit.models import AccessLog
 from cases.selectors import client_get_for
 from core import authz
 from core.paging import paginate
-from core.time import local_date
+from core.time import fiscal_year_start, local_date
 
 from .. import selectors
 from ..forms import PeriodForm, ProvisionFilterForm
 from ..models import Partner, ProvisionRecord, Referral, SharedItem
-
-
-def _fiscal_year_start(today):
-    # The programme reports by fiscal year (April to March).
-    year = today.year if today.month >= 4 else today.year - 1
-    return today.replace(year=year, month=4, day=1)
 
 
 @login_required
@@ -36,7 +30,7 @@ def _fiscal_year_start(today):
 def summary(request: HttpRequest) -> HttpResponse:
     authz.require(request.user, "referrals.view_referral_figures")
     today = local_date(timezone.now())
-    form = PeriodForm(request.GET or {"start": _fiscal_year_start(today), "end": today})
+    form = PeriodForm(request.GET or {"start": fiscal_year_start(today), "end": today})
     valid = form.is_valid()
     start, end = (
         (form.cleaned_data.get("start"), form.cleaned_data.get("end")) if valid else (None, None)
