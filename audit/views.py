@@ -7,18 +7,16 @@ CSV): after a leak, who investigated what is part of the record too."""
 
 from __future__ import annotations
 
-import csv
-
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core import authz
+from core import authz, exports
 from core.paging import paginate
 
 from .decorators import AccessSpec, declare, logs_access
@@ -87,11 +85,6 @@ def access_review(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/access_review.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @login_required
 @logs_access(AccessLog.Action.EXPORT, AccessLog)
@@ -111,33 +104,25 @@ def access_export(request: HttpRequest) -> HttpResponse:
         )
     records, _about = _records(form)
     rows = access_rows(_query(form, records))
-    writer = csv.writer(_Echo())
     header = [
         _("time"), _("display name"), _("username"), _("roles"), _("action"),
         _("object type"), _("object id"), _("IP address"), _("request id"),
     ]  # fmt: skip
-
-    def lines():
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    timezone.localtime(row.at).isoformat(timespec="seconds"),
-                    row.user.display_name,
-                    row.username,
-                    row.roles,
-                    row.action,
-                    row.object_type,
-                    row.object_id,
-                    row.ip or "",
-                    row.request_id,
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="access-log-{stamp}.csv"'
-    return response
+    lines = (
+        [
+            timezone.localtime(row.at).isoformat(timespec="seconds"),
+            row.user.display_name,
+            row.username,
+            row.roles,
+            row.action,
+            row.object_type,
+            row.object_id,
+            row.ip or "",
+            row.request_id,
+        ]
+        for row in rows.iterator(chunk_size=2000)
+    )
+    return exports.csv_response("access-log", header, lines)
 
 
 @require_GET

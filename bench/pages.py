@@ -353,7 +353,7 @@ def measure(
 
 
 def _measure(pages: Sequence[Page], targets: Targets, repeat: int) -> list[Measure]:
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -369,6 +369,9 @@ def _measure(pages: Sequence[Page], targets: Targets, repeat: int) -> list[Measu
         if page.matches is not None:
             result.matches = page.matches(getattr(targets, page.role))
         for run in range(repeat + 1):
+            # The query log is a bounded deque: once seeding has filled it (DEBUG keeps every
+            # statement), its length stops growing and a capture would count no query.
+            reset_queries()
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 response = browser.get(page.url)

@@ -504,3 +504,56 @@ class Capability:
 
 
 capabilities: Registry[Capability] = Registry("capabilities")
+
+
+# --- the yearly report -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of the report page's table: the figure under the dotted `key` of the report's
+    numbers (e.g. "line.friends_at_end"), its `label`, its `definition` (a footnote), its
+    `unit` ("" / "%" / a counter word) and, for a percentage with a goal, its `target` key.
+    `people` marks a count of women: an export for outside the programme hides it below 5."""
+
+    key: str
+    label: Any
+    definition: Any = ""
+    unit: Any = ""
+    target: str = ""
+    people: bool = False
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """A line of the report's monthly chart: `counts(start, end)` returns {"YYYY-MM": n}
+    for the months of the period, in a fixed number of queries."""
+
+    key: str
+    label: Any
+    counts: Callable[[datetime.date, datetime.date], Mapping[str, int]]
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One app's part of the yearly report (`kpi_report`, /reports/kpi/).
+
+    `numbers(start, end)` returns the app's figures for the Tokyo days start..end (both
+    included) as a nested mapping of JSON values; its top-level keys are the report's groups
+    ("line", "cases", ...). Two sections may fill one group, never one key. `derived(numbers)`,
+    if given, runs once every section has answered and returns figures computed from others'
+    (a ratio of two apps' counts). `rows(numbers)` lists the page's table lines of the section
+    under `title`; `monthly` the chart's series it contributes. Every callable aggregates in the
+    database in a fixed number of queries, however many rows the period holds.
+    """
+
+    key: str
+    title: Any
+    numbers: Callable[[datetime.date, datetime.date], Mapping[str, Any]]
+    rows: Callable[[Mapping[str, Any]], Iterable[ReportRow]] = lambda numbers: ()
+    derived: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    monthly: tuple[MonthlySeries, ...] = ()
+    order: int = 0
+
+
+report_sections: Registry[ReportSection] = Registry("report_sections")

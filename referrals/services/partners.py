@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import authz
+from core import authz, exports
 from core.bounds import NOTE_MAX, REASON_MAX, text_problem
 from core.choices import Ward
 
@@ -235,7 +235,8 @@ def _row_values(raw: dict[str, str]) -> tuple[dict, list[str]]:
     for name in CSV_FIELDS:
         if name not in raw:
             continue
-        cell = (raw[name] or "").strip()
+        # A cell our own export neutralised ('=…) comes back as what was typed.
+        cell = exports.restored_cell((raw[name] or "").strip())
         if name in LIST_FIELDS:
             values[name] = [v for v in cell.split(LIST_SEPARATOR) if v.strip()]
         elif name in BOOL_FIELDS:
@@ -341,25 +342,12 @@ def _rows(partners: Iterable[Partner] | None) -> Sequence[Partner]:
 def partners_export_csv(*, by: User, partners: Iterable[Partner] | None = None) -> bytes:
     """The directory as CSV (UTF-8 with a BOM, for Excel), in the import's format."""
     _require_viewer(by)
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
-    for partner in _rows(partners):
-        writer.writerow(_cells(partner))
-    return out.getvalue().encode("utf-8-sig")
+    return exports.csv_bytes(CSV_FIELDS, (_cells(p) for p in _rows(partners)))
 
 
 def partners_export_xlsx(*, by: User, partners: Iterable[Partner] | None = None) -> bytes:
     """The directory as an Excel workbook, the same columns as the CSV."""
-    from openpyxl import Workbook
-
     _require_viewer(by)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "partners"
-    sheet.append(list(CSV_FIELDS))
-    for partner in _rows(partners):
-        sheet.append(_cells(partner))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(
+        [exports.Sheet("partners", CSV_FIELDS, (_cells(p) for p in _rows(partners)))]
+    )

@@ -244,7 +244,7 @@ def test_the_exports_hold_the_directory(client, coordinator, partner):
 def test_the_provision_export_lists_the_records_of_a_client(client, supervisor, sent):
     client.force_login(supervisor)
     answer = client.get(reverse("referrals:provision_export"), {"client": sent.client_id})
-    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][1] == sent.partner.name and rows[1][3] == str(sent.client_id)
     assert AccessLog.objects.filter(user=supervisor, action="export").exists()
 

@@ -3,9 +3,6 @@ wait for acceptance, and the third-party provision records (for a disclosure req
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,7 +13,7 @@ from django.views.decorators.http import require_GET
 from audit.decorators import logs_access
 from audit.models import AccessLog
 from cases.selectors import client_get_for
-from core import authz
+from core import authz, exports
 from core.paging import paginate
 from core.time import fiscal_year_start, local_date
 
@@ -107,40 +104,32 @@ def provision_export(request: HttpRequest) -> HttpResponse:
             {"form": form, "page": None, "query": ""},
             status=400,
         )
-    out = io.StringIO()
-    out.write("\ufeff")  # a BOM, so Excel reads the UTF-8
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            _("Provided at"),
-            _("Recipient"),
-            _("Recipient kind"),
-            _("Client number"),
-            _("Items shared"),
-            _("Basis"),
-            _("By"),
-            _("Referral"),
-            _("Meeting"),
-            _("Kept until"),
-        ]
-    )
+    header = [
+        _("Provided at"),
+        _("Recipient"),
+        _("Recipient kind"),
+        _("Client number"),
+        _("Items shared"),
+        _("Basis"),
+        _("By"),
+        _("Referral"),
+        _("Meeting"),
+        _("Kept until"),
+    ]
     labels = dict(SharedItem.choices)
-    for r in records.iterator():
-        writer.writerow(
-            [
-                timezone.localtime(r.provided_at).strftime("%Y-%m-%d %H:%M"),
-                r.recipient_name,
-                r.get_recipient_kind_display(),
-                r.client_id,
-                "、".join(str(labels.get(code, code)) for code in r.items),
-                r.get_basis_display(),
-                str(r.by),
-                r.referral_id or "",
-                r.meeting_id or "",
-                timezone.localtime(r.retain_until).strftime("%Y-%m-%d"),
-            ]
-        )
-    stamp = local_date(timezone.now()).strftime("%Y%m%d")
-    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="provision-records-{stamp}.csv"'
-    return response
+    rows = (
+        [
+            r.provided_at,
+            r.recipient_name,
+            r.get_recipient_kind_display(),
+            r.client_id,
+            "、".join(str(labels.get(code, code)) for code in r.items),
+            r.get_basis_display(),
+            str(r.by),
+            r.referral_id or "",
+            r.meeting_id or "",
+            local_date(r.retain_until),
+        ]
+        for r in records.iterator()
+    )
+    return exports.csv_response("provision-records", header, rows)
