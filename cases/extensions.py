@@ -8,7 +8,7 @@ from core import authz, registry
 from core.roles import Role
 
 from . import demo, privacy, timeline
-from .selectors import dashboard, supervisor
+from .selectors import dashboard, report, supervisor
 from .services import clients as client_services
 
 registry.timeline_providers.register(
@@ -213,3 +213,20 @@ for _link in [
     ),
 ]:
     registry.nav_links.register(_link)
+
+
+# --- the yearly report ------------------------------------------------------------------------
+registry.report_sections.register(
+    registry.ReportSection(
+        key="cases",
+        title=_("Consultations and cases"),
+        numbers=report.report_numbers,
+        rows=report.report_rows,
+        monthly=(
+            registry.MonthlySeries(
+                "line_consultations", _("LINE consultations"), report.line_consultations_by_month
+            ),
+        ),
+        order=10,
+    )
+)

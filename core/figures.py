@@ -7,6 +7,15 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import pgettext_lazy
+
+# The counter words of the city's table (件, 回, 人, パック), for ReportRow.unit.
+UNIT_COUNT = pgettext_lazy("report unit", "count")
+UNIT_TIMES = pgettext_lazy("report unit", "times")
+UNIT_PEOPLE = pgettext_lazy("report unit", "people")
+UNIT_PACKS = pgettext_lazy("report unit", "packs")
+UNIT_PERCENT = "%"
+
 
 def round_half_up(value: Fraction | int, places: int = 1) -> float:
     """`value` rounded half up (10.25 → 10.3, not the banker's 10.2), exactly: the value is a

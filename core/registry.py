@@ -514,7 +514,9 @@ class ReportRow:
     """One line of the report page's table: the figure under the dotted `key` of the report's
     numbers (e.g. "line.friends_at_end"), its `label`, its `definition` (a footnote), its
     `unit` ("" / "%" / a counter word) and, for a percentage with a goal, its `target` key.
-    `people` marks a count of women: an export for outside the programme hides it below 5."""
+    `people` marks a count of women: an export for outside the programme hides it below 5.
+    `group` is the part of the city's table it belongs to (the key's first part by default:
+    "line", "supplies", "peer_support", "expert", "survey", "cases", "referrals", ...)."""
 
     key: str
     label: Any
@@ -522,6 +524,7 @@ class ReportRow:
     unit: Any = ""
     target: str = ""
     people: bool = False
+    group: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core import authz, registry
 from core.roles import Role
 
-from . import demo
+from . import demo, report
 from .models import Channel
 from .selectors import next_opening, opening_at
 
@@ -66,5 +66,18 @@ registry.nav_links.register(
         "openings:calendar",
         "openings.view_calendar",
         order=90,
+    )
+)
+
+
+# --- the yearly report ------------------------------------------------------------------------
+registry.report_sections.register(
+    registry.ReportSection(
+        key="openings",
+        title=_("Opening days"),
+        numbers=report.report_numbers,
+        rows=report.report_rows,
+        derived=report.derived,
+        order=5,
     )
 )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core import registry
 from core.roles import Role
 
-from . import demo, pages, privacy, services, timeline  # noqa: F401 (pages registers on import)
+from . import demo, pages, privacy, report, services, timeline  # noqa: F401 (pages registers)
 from .models import Accompaniment, Referral
 
 registry.timeline_providers.register(
@@ -94,4 +94,16 @@ registry.grant_models(
         "referraltransition": ("view",),
         "provisionrecord": ("view",),
     },
+)
+
+
+# --- the yearly report -------------------------------------------------------------------------
+registry.report_sections.register(
+    registry.ReportSection(
+        key="referrals",
+        title=_("Referrals"),
+        numbers=report.report_numbers,
+        rows=report.report_rows,
+        order=60,
+    )
 )

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "referrals",
     "supplies",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [

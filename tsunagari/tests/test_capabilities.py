@@ -64,6 +64,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "referrals.override_consent": (None, SUPERVISORS),
     "referrals.view_provision_records": (None, SUPERVISORS),
     "referrals.view_referral_figures": (None, CASEWORKERS | {"coordinator"}),
+    "reports.view_kpi": (None, SUPERVISORS),
     "privacy.disclose_client": ("client", SUPERVISORS),
     "privacy.request_erasure": ("client", HERS),
     "privacy.decide_erasure": (None, SUPERVISORS),
