@@ -89,6 +89,11 @@ for capability in [
     ),
     registry.Capability("cases.reopen_case", _supervisor, "Reopen a closed case: supervisors."),
     registry.Capability(
+        "cases.export_lists",
+        _supervisor,
+        "Download the client, case and consultation lists (no free text): supervisors.",
+    ),
+    registry.Capability(
         "cases.supervise",
         _supervisor,
         "Caseload per counselor, risk board, closing requests, the summary: supervisors.",

@@ -65,6 +65,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "referrals.view_provision_records": (None, SUPERVISORS),
     "referrals.view_referral_figures": (None, CASEWORKERS | {"coordinator"}),
     "reports.view_kpi": (None, SUPERVISORS),
+    "cases.export_lists": (None, SUPERVISORS),
     "privacy.disclose_client": ("client", SUPERVISORS),
     "privacy.request_erasure": ("client", HERS),
     "privacy.decide_erasure": (None, SUPERVISORS),
