@@ -44,7 +44,7 @@ class SimulatorForm(BootstrapFormMixin, forms.Form):
     line_user_id = forms.RegexField(
         label=_("LINE user ID"), regex=r"^U[0-9a-f]{32}$", max_length=33
     )
-    event = forms.ChoiceField(label=_("event"), choices=EVENTS)
+    event = forms.ChoiceField(label=_("what she does"), choices=EVENTS)
     text = forms.CharField(
         label=_("text"), max_length=Message._meta.get_field("text").max_length, required=False
     )

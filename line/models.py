@@ -50,7 +50,10 @@ class WebhookEvent(models.Model):
     is_redelivery = models.BooleanField(_("redelivered"), default=False)
     raw = models.JSONField(_("raw event"))
     outcome = models.CharField(
-        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING
+        pgettext_lazy("line", "outcome"),
+        max_length=10,
+        choices=Outcome.choices,
+        default=Outcome.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
@@ -125,8 +128,8 @@ class Conversation(models.Model):
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")  # 待機中
-        OPEN = "open", _("In progress")  # 対応中
-        RESOLVED = "resolved", _("Closed")  # 終了
+        OPEN = "open", pgettext_lazy("line", "In progress")  # 対応中
+        RESOLVED = "resolved", pgettext_lazy("line", "Closed")  # 終了
 
     class Outcome(models.TextChoices):
         """対応結果 (domain.md)."""
@@ -172,10 +175,12 @@ class Conversation(models.Model):
     )
     urgent = models.BooleanField(_("urgent"), default=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(
+        pgettext_lazy("line", "outcome"), max_length=20, choices=Outcome.choices, blank=True
+    )
     opened_at = models.DateTimeField(_("started at"))  # her first message
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("line", "closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -327,7 +332,7 @@ class Message(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("line", "Sent")
         FAILED = "failed", _("Not sent")
 
     class AutoReply(models.TextChoices):
@@ -385,7 +390,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("sent by"),
+        verbose_name=pgettext_lazy("line", "sent by"),
     )
     retracted_at = models.DateTimeField(_("unsent at"), null=True, blank=True)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
@@ -523,7 +528,10 @@ class Postback(models.Model):
     """A postback (a button she tapped), kept for the end-of-consultation survey."""
 
     event = models.OneToOneField(
-        WebhookEvent, on_delete=models.PROTECT, related_name="postback", verbose_name=_("event")
+        WebhookEvent,
+        on_delete=models.PROTECT,
+        related_name="postback",
+        verbose_name=_("webhook event"),
     )
     line_user = models.ForeignKey(
         LineUser, on_delete=models.PROTECT, related_name="postbacks", verbose_name=_("LINE user")

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,7 +25,11 @@ from ..services.settings import channel_settings_update
 @require_GET
 def autoreply_list(request: HttpRequest) -> HttpResponse:
     authz.require(request.user, "line.edit_autoreplies")
-    return render(request, "line/autoreply_list.html", {"replies": selectors.autoreply_texts()})
+    replies = [
+        (label, text, row, reverse(f"line:autoreply_{key}"))
+        for key, label, text, row in selectors.autoreply_texts()
+    ]
+    return render(request, "line/autoreply_list.html", {"replies": replies})
 
 
 @login_required
