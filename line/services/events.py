@@ -239,7 +239,17 @@ def _message(event: WebhookEvent, raw: dict[str, Any], *, now: datetime.datetime
         text = message.get("text") if isinstance(message.get("text"), str) else ""
     if kind != Message.Kind.TEXT:
         text = ""  # a sticker's keywords are not her words
-    conversation_services.message_received(
+    # Her unsend may have come first (a redelivered message arrives late): keep no words then.
+    unsent = (
+        WebhookEvent.objects.filter(event_type="unsend", raw__unsend__messageId=message_id)
+        .values_list("occurred_at", flat=True)
+        .first()
+        if message_id
+        else None
+    )
+    if unsent is not None:
+        text, detail = "", {}
+    message = conversation_services.message_received(
         line_user=user,
         event=event,
         kind=kind,
@@ -247,9 +257,13 @@ def _message(event: WebhookEvent, raw: dict[str, Any], *, now: datetime.datetime
         detail=detail,
         line_message_id=message_id,
         reply_token=str(raw.get("replyToken") or "")[:100],
-        fresh=_is_fresh(event, now=now),
+        fresh=_is_fresh(event, now=now) and unsent is None,
         now=now,
     )
+    if unsent is not None:
+        message.retracted_at = unsent
+        message.media = Message.Media.NONE
+        message.save(update_fields=["retracted_at", "media"])
 
 
 def _is_fresh(event: WebhookEvent, *, now: datetime.datetime) -> bool:

@@ -216,3 +216,15 @@ def test_claim_respects_the_cap_and_close_records_the_consultation(
     post_webhook([text_event("また", at=now + datetime.timedelta(minutes=1), user="U" + "1" * 32)])
     events_sweep()
     assert Conversation.objects.filter(line_user=first.line_user).count() == 2
+
+
+def test_an_unsend_that_comes_before_its_message_keeps_no_words(post_webhook, open_now):
+    at = timezone.now() - datetime.timedelta(minutes=30)
+    post_webhook(
+        [base("unsend", at=at + datetime.timedelta(seconds=5), unsend={"messageId": "77"})]
+    )
+    events_sweep()
+    post_webhook([text_event("取り消したい", at=at, message_id="77", redelivery=True)])
+    events_sweep()
+    message = Message.objects.get(line_message_id="77")
+    assert message.text == "" and message.retracted_at is not None
