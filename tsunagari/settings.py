@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "referrals",
     "supplies",
     "privacy",
+    "line",
     "reports",
 ]
 
@@ -394,6 +395,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")
 LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
 LINE_API_BASE_URL = _url("LINE_API_BASE_URL", {"http", "https"}, default="https://api.line.me")
+# LINE serves the content of images, videos, audio and files from a host of its own.
+LINE_API_DATA_BASE_URL = _url(
+    "LINE_API_DATA_BASE_URL", {"http", "https"}, default="https://api-data.line.me"
+)
+# How many LINE conversations a counselor may hold at once before she cannot claim another.
+LINE_COUNSELOR_CAP = env.int("LINE_COUNSELOR_CAP", default=3)
+if LINE_COUNSELOR_CAP < 1:
+    raise ImproperlyConfigured("LINE_COUNSELOR_CAP must be 1 or more.")
 
 # Absolute links in e-mails (notifications) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

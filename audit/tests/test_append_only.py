@@ -30,6 +30,9 @@ from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactor
 from core.append_only import NO_TRUNCATE, append_only_models
 from core.roles import Role
 from followups.tests.factories import FollowUpFactory
+from line.models import Conversation, ConversationEvent, LineUser
+from line.services.autoreplies import autoreply_text_update
+from line.services.settings import channel_settings_update
 from openings.models import OpeningException, OpeningRule
 from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
 from referrals import services as referral_services
@@ -66,6 +69,9 @@ APPEND_ONLY = [
     "referrals.AccompanimentEvent",
     "referrals.CoordinationMeetingEvent",
     "referrals.MeetingCaseEvent",
+    "line.ConversationEvent",
+    "line.AutoReplyTextEvent",
+    "line.ChannelSettingsEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -153,6 +159,14 @@ def a_row_in_every_table():
             )
         ],
     )
+    # LINE: a conversation's event, a reply text and the settings changed through the services.
+    line_user = LineUser.objects.create(line_user_id="U" + "0" * 32, client=kept)
+    conversation = Conversation.objects.create(
+        line_user=line_user, client=kept, opened_at=now, last_message_at=now, last_incoming_at=now
+    )
+    ConversationEvent.objects.create(conversation=conversation, kind="started", at=now)
+    autoreply_text_update(key="greeting", text="こんにちは", by=staff)
+    channel_settings_update(show_line_profile=True, by=staff)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

@@ -72,6 +72,10 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "audit.review_access": (None, SUPERVISORS),
     "privacy.withdraw_consent": ("client", HERS),
     "privacy.may_share_client": ("client", set()),  # she has not consented to sharing
+    "line.work_with_conversations": (None, CASEWORKERS),
+    "line.edit_autoreplies": (None, {"coordinator", "supervisor", "superuser"}),
+    "line.change_settings": (None, SUPERVISORS),
+    "line.use_simulator": (None, ANY_ROLE),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import functools
 import itertools
+import json
 
 import pytest
 from django.conf import settings
@@ -37,6 +38,9 @@ from cases.services import cases as case_services
 from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from followups.services import followup_create
+from line import webhook as line_webhook
+from line.models import WebhookEvent
+from line.services import events as line_events
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 from openings.models import Channel, OpeningException
@@ -68,6 +72,8 @@ SKIPPED = {
     "set_language",
     # Talks to Redis and the database only; tsunagari/tests/test_healthz.py covers it.
     "healthz",
+    # DEBUG only (404 otherwise, as here); line/tests/test_report_pages_privacy.py covers it.
+    "line:simulator",
 }
 
 # Django's own keywords that name no model of ours. `url` is the admin's catch-all.
@@ -217,6 +223,27 @@ def world(counselor, colleague, supervisor, expert) -> World:
         objects.setdefault(type(record), []).append(record)
     for record in [partner, sharing, referral, draft, accompaniment, meeting]:
         objects.setdefault(type(record), []).append(record)
+    # LINE: an event stored and processed by the services, as the webhook stores it.
+    line_event = line_events.events_store(
+        line_webhook.parse(
+            json.dumps(
+                {
+                    "events": [
+                        {
+                            "type": "message",
+                            "timestamp": int(now.timestamp() * 1000) - 3_600_000,
+                            "source": {"type": "user", "userId": "U" + "9" * 32},
+                            "webhookEventId": "01WALK0000000000000000000",
+                            "deliveryContext": {"isRedelivery": False},
+                            "message": {"id": "1", "type": "text", "text": "こんにちは"},
+                        }
+                    ]
+                }
+            ).encode()
+        )
+    )[0]
+    line_events.event_process(event_id=line_event)
+    objects[WebhookEvent] = [WebhookEvent.objects.get(pk=line_event)]
     return objects
 
 

@@ -30,6 +30,7 @@ OURS = {
     "referrals",
     "supplies",
     "privacy",
+    "line",
 }
 
 

@@ -1,0 +1,36 @@
+"""LINE channel: who may do what (asked through `core.authz`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import authz, registry
+
+
+def _inbox(user: Any, obj: Any = None) -> bool:
+    return authz.is_counselor(user) or authz.is_supervisor(user)
+
+
+for capability in [
+    registry.Capability(
+        "line.work_with_conversations",
+        _inbox,
+        "Read LINE conversations, claim, reply and close them: counselors and supervisors.",
+    ),
+    registry.Capability(
+        "line.edit_autoreplies",
+        lambda user, obj: authz.is_coordinator(user) or authz.is_supervisor(user),
+        "The texts of the automatic replies: coordinators and supervisors.",
+    ),
+    registry.Capability(
+        "line.change_settings",
+        lambda user, obj: authz.is_supervisor(user),
+        "The channel's settings (her LINE profile shown to counselors or not): supervisors.",
+    ),
+    registry.Capability(
+        "line.use_simulator",
+        lambda user, obj: authz.is_staff_member(user),
+        "The developers' LINE simulator (DEBUG only): any staff member.",
+    ),
+]:
+    registry.capabilities.register(capability)
