@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core import registry
 from core.roles import Role
 
-from . import demo, privacy
+from . import demo, privacy, report
 
 # --- periodic work: nothing accepted is lost, nothing sent is forgotten ---------------------
 for entry in (
@@ -81,3 +81,16 @@ for link in (
 
 # --- the admin: supervisors read what LINE sent (not the messages: those are read in the app)
 registry.grant_models(Role.SUPERVISOR, "line", {"webhookevent": ("view",)})
+
+
+# --- the yearly report ------------------------------------------------------------------------
+registry.report_sections.register(
+    registry.ReportSection(
+        key="line",
+        title=_("LINE consultation"),
+        numbers=report.report_numbers,
+        rows=report.report_rows,
+        monthly=(registry.MonthlySeries("follows", _("Friends added"), report.follows_by_month),),
+        order=1,
+    )
+)

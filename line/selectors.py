@@ -13,7 +13,6 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core import authz
-from openings.models import Channel, Opening
 from openings.selectors import day_bounds
 
 from .models import AutoReplyText, ChannelSettings, Conversation, LineUser, Message, WebhookEvent
@@ -79,15 +78,11 @@ def report_numbers(start: datetime.date, end: datetime.date) -> Mapping[str, obj
     - follows, unfollows, messages_received: events whose timestamps fall in the period, each
       webhookEventId once (they are unique rows); messages are one-to-one messages from her;
     - messages_outside_hours: those of her messages received outside every opening window;
-    - opening_days: LINE opening windows held in the period; consultations: consultations of
-      kind "line" in the period; consultations_per_opening_day rounded half up to 1 decimal;
+    (Opening days, LINE consultations and their ratio are the openings' and the cases' part
+    of the report: one definition each.)
     - conversations_by_outcome: conversations closed in the period, by outcome code.
     A fixed number of queries, aggregated in the database.
     """
-    from decimal import ROUND_HALF_UP, Decimal
-
-    from cases.models import Consultation
-
     since, until = _bounds(start, end)
     latest = (
         WebhookEvent.objects.filter(
@@ -119,21 +114,6 @@ def report_numbers(start: datetime.date, end: datetime.date) -> Mapping[str, obj
         sent_at__lt=until,
         outside_hours=True,
     ).count()
-    opening_days = Opening.objects.filter(
-        channel=Channel.LINE, starts_at__gte=since, starts_at__lt=until
-    ).count()
-    consultations = Consultation.objects.filter(
-        kind=Consultation.Kind.LINE, started_at__gte=since, started_at__lt=until
-    ).count()
-    per_day = (
-        float(
-            (Decimal(consultations) / Decimal(opening_days)).quantize(
-                Decimal("0.1"), rounding=ROUND_HALF_UP
-            )
-        )
-        if opening_days
-        else 0.0
-    )
     by_outcome = dict.fromkeys(Conversation.Outcome.values, 0)
     by_outcome.update(
         Conversation.objects.filter(closed_at__gte=since, closed_at__lt=until)
@@ -147,8 +127,5 @@ def report_numbers(start: datetime.date, end: datetime.date) -> Mapping[str, obj
         "unfollows": counts["unfollows"],
         "messages_received": counts["messages"],
         "messages_outside_hours": outside,
-        "opening_days": opening_days,
-        "consultations": consultations,
-        "consultations_per_opening_day": per_day,
         "conversations_by_outcome": by_outcome,
     }

@@ -44,7 +44,7 @@ def test_a_supervisor_reads_fy2022_and_downloads_it(page, login, supervisor):
     expect(table.locator('tr[data-key="line.consultations_per_opening_day"]')).to_contain_text(
         "4.0"
     )
-    expect(page.locator("#kpi-chart rect")).to_have_count(12)
+    expect(page.locator("#kpi-chart rect")).to_have_count(24)  # two series, twelve months
     expect(page.locator("#kpi-monthly")).to_contain_text("2022年10月")
     csp_violations(page, problems)
     screenshot(page, "kpi-report")
