@@ -7,7 +7,7 @@ transaction.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from core.roles import Role
 from openings.models import Channel
 from openings.selectors import opening_at
 
+from .. import hooks
 from ..models import Conversation, ConversationEvent, LineUser, Message, WebhookEvent
 from . import autoreplies
 
@@ -117,6 +118,8 @@ def message_received(
         from ..tasks import fetch_media
 
         fetch_media.apply_async_on_commit((message.pk,), retry=False)  # the sweep re-finds it
+    for hook in hooks.message_received:
+        hook.handle(message=message, conversation=conversation, fresh=fresh)
     if fresh:
         autoreplies.replies_for(
             message=message,
@@ -222,6 +225,7 @@ def conversation_close(
     by: User,
     main_concern: str = "",
     topics: Iterable[str] = (),
+    options: Mapping[str, Any] | None = None,
 ) -> Conversation:
     """Close with its outcome (対応結果); with a main concern, record the LINE consultation
     (start and end from the chat, linked to the opening window) in the same transaction."""
@@ -233,6 +237,8 @@ def conversation_close(
         raise ValidationError(_("This conversation is already closed."), code="closed")
     if conversation.assigned_to_id not in (None, by.pk) and not authz.is_supervisor(by):
         raise PermissionDenied(_("Another counselor has this conversation."))
+    if problems := hooks.close_problems(conversation):
+        raise ValidationError(problems, code="guarded")
     now = timezone.now()
     if main_concern:
         counselors = [conversation.assigned_to or by]
@@ -253,4 +259,6 @@ def conversation_close(
     conversation.closed_by = by
     conversation.save(update_fields=["status", "outcome", "closed_at", "closed_by", "consultation"])
     _event(conversation, ConversationEvent.Kind.CLOSED, by=by, at=now, before=before, after=outcome)
+    for hook in hooks.after_close:
+        hook.run(conversation=conversation, by=by, options=dict(options or {}))
     return conversation

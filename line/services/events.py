@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from linebot.v3.webhooks import Event as SdkEvent
 
+from .. import hooks
 from ..models import LineUser, Message, Postback, WebhookEvent
 from ..webhook import ParsedEvent
 from . import conversations as conversation_services
@@ -325,7 +326,7 @@ def _postback(event: WebhookEvent, raw: dict[str, Any]) -> None:
     postback = raw.get("postback") if isinstance(raw.get("postback"), dict) else {}
     params = postback.get("params") if isinstance(postback.get("params"), dict) else {}
     user = line_user_lock(event.line_user_id)
-    Postback.objects.get_or_create(
+    row, created = Postback.objects.get_or_create(
         event=event,
         defaults={
             "line_user": user,
@@ -334,6 +335,9 @@ def _postback(event: WebhookEvent, raw: dict[str, Any]) -> None:
             "occurred_at": event.occurred_at,
         },
     )
+    if created:
+        for hook in hooks.postback_received:
+            hook.handle(row)
 
 
 def events_sweep(*, limit: int = 500, older_than: datetime.timedelta | None = None) -> int:
