@@ -167,7 +167,7 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
         # Bought in April and October, a donation in December: 10,600 of each.
         for day, quantity, origin, supplier in (
             (
-                datetime.datetime(2022, 4, 4, 10, tzinfo=TOKYO),
+                datetime.datetime(2022, 4, 1, 9, tzinfo=TOKYO),
                 6000,
                 "purchase",
                 "なにわ衛生用品（架空）",
@@ -196,7 +196,7 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
                 unit_cost_yen=350 if origin == "purchase" else None,
                 document_no=f"D-{day:%Y%m}",
             )
-        kit_move("transfer", 1500, office, north, datetime.datetime(2022, 4, 6, 14, tzinfo=TOKYO))
+        kit_move("transfer", 1000, office, north, datetime.datetime(2022, 4, 1, 9, 30, tzinfo=TOKYO))
 
         # Kits handed out in the demo consultations that handed products out, in the year.
         consultations = list(
@@ -245,8 +245,8 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
                 site = sites[site_cycle % len(sites)]
                 site_cycle += 1
                 day = month + datetime.timedelta(days=rng.randint(7, 25), hours=rng.randint(10, 16))
-                # The north storage serves the first half of the year while it has stock.
-                source = north if month.month in (4, 5, 6) else office
+                # The north storage serves April.
+                source = north if month.month == 4 else office
                 kit_move("distribution", part, source, site, day)
         rows = ledger.finish()
         StockMovement.objects.bulk_create(rows, batch_size=2000)

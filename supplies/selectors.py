@@ -275,11 +275,13 @@ def report_numbers(start: datetime.date, end: datetime.date) -> dict[str, int]:
     )
     for code, total in handed:
         numbers[f"supplies.handed_out.{code}"] += total
-    # Stock at the end: what went in minus what went out, up to the end of the last day.
+    # Stock at the end: what storage places hold (in minus out) at the end of the last day.
     until = start_of_day(end + datetime.timedelta(days=1))
     for side, sign in (("target", 1), ("source", -1)):
         moved = (
-            StockMovement.objects.filter(occurred_at__lt=until, **{f"{side}__isnull": False})
+            StockMovement.objects.filter(
+                occurred_at__lt=until, **{f"{side}__site_type": SiteType.STORAGE}
+            )
             .values_list("item__code")
             .annotate(total=Sum("quantity"))
             .order_by()

@@ -70,6 +70,10 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "audit.review_access": (None, SUPERVISORS),
     "privacy.withdraw_consent": ("client", HERS),
     "privacy.may_share_client": ("client", set()),  # she has not consented to sharing
+    "supplies.view_stock": (None, CASEWORKERS | {"coordinator"}),
+    "supplies.manage_stock": (None, {"coordinator", "supervisor", "superuser"}),
+    "supplies.adjust_stock": (None, {"coordinator", "supervisor", "superuser"}),
+    "supplies.hand_out": ("consultation", HERS),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 
