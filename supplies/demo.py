@@ -164,16 +164,16 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
             for item in bundle:
                 ledger.move(kind, item, quantity, source, target, at, batch, **fields)
 
-        # Bought in April and October, a donation in December: 10,600 of each.
+        # Bought in April and September, a donation in December: 11,100 of each.
         for day, quantity, origin, supplier in (
             (
                 datetime.datetime(2022, 4, 1, 9, tzinfo=TOKYO),
-                6000,
+                6500,
                 "purchase",
                 "なにわ衛生用品（架空）",
             ),
             (
-                datetime.datetime(2022, 10, 3, 10, tzinfo=TOKYO),
+                datetime.datetime(2022, 9, 1, 10, tzinfo=TOKYO),
                 4000,
                 "purchase",
                 "なにわ衛生用品（架空）",
@@ -196,7 +196,9 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
                 unit_cost_yen=350 if origin == "purchase" else None,
                 document_no=f"D-{day:%Y%m}",
             )
-        kit_move("transfer", 1000, office, north, datetime.datetime(2022, 4, 1, 9, 30, tzinfo=TOKYO))
+        kit_move(
+            "transfer", 1500, office, north, datetime.datetime(2022, 4, 1, 9, 30, tzinfo=TOKYO)
+        )
 
         # Kits handed out in the demo consultations that handed products out, in the year.
         consultations = list(
