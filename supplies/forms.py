@@ -129,10 +129,11 @@ class HandoutForm(forms.Form):
         self.fields["what"].queryset = kits
         self.fields["source"].queryset = places
         self.initial.setdefault("batch", uuid.uuid4())
-        if len(places) == 1:
-            self.initial.setdefault("source", places[0].pk)
-        if len(kits) == 1:
-            self.initial.setdefault("what", kits[0].pk)
+        # One storage or one kit: chosen already.
+        if len(first := list(places[:2])) == 1:
+            self.initial.setdefault("source", first[0].pk)
+        if len(first := list(kits[:2])) == 1:
+            self.initial.setdefault("what", first[0].pk)
 
 
 class ReverseForm(forms.Form):

@@ -363,9 +363,9 @@ def handout(request: HttpRequest, consultation_pk: int) -> HttpResponse:
         consultations_visible_to(request.user).select_related("client"), consultation_pk
     )
     authz.require(request.user, "supplies.hand_out", consultation)
-    kits = list(selectors.kits())
-    places = list(selectors.storages(request.user))
-    form = HandoutForm(request.POST or None, kits=kits, places=places)
+    form = HandoutForm(
+        request.POST or None, kits=selectors.kits(), places=selectors.storages(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if _attempt(
