@@ -1,7 +1,7 @@
 """What the supplies app contributes to the shared extension points (`core.registry`)."""
 
 from celery.schedules import crontab
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import registry
 from core.roles import Role
@@ -17,7 +17,7 @@ registry.merge_movers.register(
         key="supplies",
         move=services.handouts_merge_move,
         preview=services.handouts_merge_preview,
-        labels={"supply_handouts": _("Products handed out")},
+        labels={"supply_handouts": pgettext_lazy("supplies", "Products handed out")},
         order=40,
     )
 )
@@ -36,7 +36,7 @@ registry.demo_seeders.register(
 registry.client_data.register(
     registry.ClientDataHolder(
         key="supplies",
-        label=_("Products handed out"),
+        label=pgettext_lazy("supplies", "Products handed out"),
         disclose=privacy.disclose,
         last_activity=privacy.last_activity,
         records=privacy.records,

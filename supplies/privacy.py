@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import OuterRef
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cases.privacy import family_of, latest_of, section
 
@@ -24,7 +25,7 @@ def disclose(client) -> list[dict[str, Any]]:
     )
     return [
         section(
-            _("Products handed out"),
+            pgettext("supplies", "Products handed out"),
             [
                 {
                     _("handed out at"): h.handed_at.isoformat(),

@@ -32,7 +32,7 @@ def timeline_entries(case: Case) -> list[dict]:
                 "actor": handout.by,
                 "title": _("Products handed out (reversed)")
                 if reversed_
-                else _("Products handed out"),
+                else pgettext("supplies", "Products handed out"),
                 "body": handout_text(moved),
                 "url": reverse("cases:consultation_detail", kwargs={"pk": handout.consultation_id}),
                 "object": handout,
