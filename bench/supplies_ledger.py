@@ -4,8 +4,8 @@ service (balance rows locked, movement written with its balances) against a bare
 
     DATABASE_URL=... python bench/supplies_ledger.py [--writers 8] [--seconds 10]
 
-Writes into the database it is given (a place and stock of its own, named "bench"): run it
-on a scratch database.
+Like bench/pages.py it uses "<DATABASE_URL's database>_bench" (created and migrated when
+missing), never the database you work in, and adds places and stock of its own there.
 """
 
 from __future__ import annotations
@@ -18,12 +18,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagari.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import django  # noqa: E402
+from pages import bench_database, ensure_database, setup_django  # noqa: E402
 
-django.setup()
+# Like the page benchmark: never the database you work in, but "<its name>_bench".
+_URL = os.environ.get("DATABASE_URL", "postgres://localhost/tsunagari")
+_NAME = bench_database(_URL, None, force=False)
+_CREATED = ensure_database(_URL, _NAME)
+setup_django(_URL, _NAME)
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -59,6 +64,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
+    call_command("migrate", verbosity=0)
 
     user, _ = User.objects.get_or_create(username="bench-coordinator")
     group_names = set(user.groups.values_list("name", flat=True))
