@@ -317,24 +317,27 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 @login_required
 @require_POST
 def reverse_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reversal of the submission `pk` belongs to; refused, the form comes back with why."""
     [first, *_rest] = selectors.batch_movements(request.user, pk)
     form = ReverseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.stock_batch_reverse(
-                batch=first.batch,
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                reversal_batch=form.cleaned_data["batch"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, text)
-            return redirect("supplies:history")
-        messages.success(request, _("The movement is reversed."))
+    if form.is_valid() and _attempt(
+        request,
+        form,
+        lambda: services.stock_batch_reverse(
+            batch=first.batch,
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+            reversal_batch=form.cleaned_data["batch"],
+        ),
+        _("The movement is reversed."),
+    ):
         return redirect("supplies:history")
-    messages.error(request, _("Say why the movement is reversed."))
-    return redirect("supplies:history")
+    return render(
+        request,
+        "supplies/movement_form.html",
+        {"form": form, "title": _("Reverse the movement")},
+        status=400,
+    )
 
 
 @login_required

@@ -210,3 +210,14 @@ def test_report_numbers_count_distributions_and_handouts_once(
     assert n["supplies.stock_at_end.pads_28"] == 72
     empty = selectors.report_numbers(datetime.date(2020, 4, 1), datetime.date(2021, 3, 31))
     assert set(empty) == set(n) and not any(empty.values())
+
+
+def test_a_refused_reversal_answers_400_and_changes_nothing(client, coordinator, pads, storage):
+    [m] = services.stock_receive(item=pads, place=storage, quantity=3, by=coordinator)
+    client.force_login(coordinator)
+    url = reverse("supplies:reverse", kwargs={"pk": m.pk})
+    answer = client.post(url, {"batch": str(uuid.uuid4()), "reason": "x" * 1001})
+    assert answer.status_code == 400
+    assert client.post(url, {"batch": str(uuid.uuid4()), "reason": "誤入力"}).status_code == 302
+    assert client.post(url, {"batch": str(uuid.uuid4()), "reason": "再度"}).status_code == 400
+    assert StockMovement.objects.count() == 2
