@@ -15,6 +15,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("line/", include("line.urls")),
     path("reports/", include("reports.urls")),
+    path("supplies/", include("supplies.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

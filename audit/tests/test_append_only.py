@@ -36,6 +36,8 @@ from line.services.settings import channel_settings_update
 from openings.models import OpeningException, OpeningRule
 from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
 from referrals import services as referral_services
+from supplies import services as supply_services
+from supplies.models import Item
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,12 @@ APPEND_ONLY = [
     "line.ConversationEvent",
     "line.AutoReplyTextEvent",
     "line.ChannelSettingsEvent",
+    "supplies.StockMovement",
+    "supplies.StockCount",
+    "supplies.ItemEvent",
+    "supplies.PlaceEvent",
+    "supplies.StockMinimumEvent",
+    "supplies.SiteRequestEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -167,6 +175,15 @@ def a_row_in_every_table():
     ConversationEvent.objects.create(conversation=conversation, kind="started", at=now)
     autoreply_text_update(key="greeting", text="こんにちは", by=staff)
     channel_settings_update(show_line_profile=True, by=staff)
+    # Supplies, through their services: a place, a receipt, a count, a minimum, a request.
+    storage = supply_services.place_create(by=staff, name="倉庫", site_type="storage")
+    site = supply_services.place_create(by=staff, name="配布先", site_type="food_pantry")
+    pads = Item.objects.get(code="pads_28")
+    pads.save()  # an item history row
+    supply_services.stock_receive(item=pads, place=storage, quantity=5, by=staff)
+    supply_services.stock_count_record(item=pads, place=storage, counted=4, by=staff)
+    supply_services.stock_minimum_set(item=pads, place=storage, quantity=2, by=staff)
+    supply_services.site_request_create(site=site, item=pads, quantity=3, by=staff)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

@@ -76,6 +76,10 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "line.edit_autoreplies": (None, {"coordinator", "supervisor", "superuser"}),
     "line.change_settings": (None, SUPERVISORS),
     "line.use_simulator": (None, ANY_ROLE),
+    "supplies.view_stock": (None, CASEWORKERS | {"coordinator"}),
+    "supplies.manage_stock": (None, {"coordinator", "supervisor", "superuser"}),
+    "supplies.adjust_stock": (None, {"coordinator", "supervisor", "superuser"}),
+    "supplies.hand_out": ("consultation", HERS),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 

@@ -51,6 +51,8 @@ from privacy.services import (
     erasure_request_create,
 )
 from referrals import services as referral_services
+from supplies import services as supply_services
+from supplies.models import Kit
 
 from .walk import (
     MISSING_ID,
@@ -212,6 +214,23 @@ def world(counselor, colleague, supervisor, expert) -> World:
         ],
         organisations=[partner],
     )
+    # Supplies: a storage and a site, a kit received and distributed, one handed to her in her
+    # consultation, a site request waiting.
+    kit = Kit.objects.get(code="handout")
+    storage = supply_services.place_create(by=supervisor, name="事務局", site_type="storage")
+    supply_site = supply_services.place_create(
+        by=supervisor, name="食堂", site_type="kodomo_shokudo"
+    )
+    supply_services.stock_receive(item=kit, place=storage, quantity=20, by=supervisor)
+    [distribution, *_] = supply_services.stock_distribute(
+        item=kit, source=storage, target=supply_site, quantity=5, by=supervisor
+    )
+    supply_services.stock_hand_out(
+        consultation=consultation, item=kit, source=storage, quantity=1, by=counselor
+    )
+    site_request = supply_services.site_request_create(
+        site=supply_site, item=distribution.item, quantity=10, by=supervisor
+    )
     objects: World = {
         Client: [her, queued, rin],
         Case: [case, closing_case, closed_case],
@@ -244,6 +263,8 @@ def world(counselor, colleague, supervisor, expert) -> World:
     )[0]
     line_events.event_process(event_id=line_event)
     objects[WebhookEvent] = [WebhookEvent.objects.get(pk=line_event)]
+    for record in [storage, supply_site, distribution, site_request]:
+        objects.setdefault(type(record), []).append(record)
     return objects
 
 
