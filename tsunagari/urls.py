@@ -13,6 +13,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
     path("referrals/", include("referrals.urls")),
+    path("activities/", include("activities.urls")),
+    path("agenda/", include("agenda.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
