@@ -142,9 +142,9 @@ def test_the_month_runs_a_fixed_number_of_queries(
             by=coordinator,
         )
     client.force_login(counselor)
-    # session, user, roles, 2 for the openings, 1 sessions, 1 expert days, 3 accompaniments
-    # (capabilities, scope), the menu's capabilities and the page's frame: the same at both sizes.
-    with django_assert_max_num_queries(20):
+    # session, user, roles, 2 for the openings (rules, exceptions), 1 for the sessions, 1 for
+    # the expert days, 1 for the accompaniments (+ its counselors), the menu: 11 at both sizes.
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("agenda:calendar"))
     assert response.status_code == 200
 
