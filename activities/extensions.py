@@ -2,11 +2,16 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core import registry
+from audit.decorators import AccessSpec, declare
+from audit.models import AccessLog
+from core import authz, registry
 from core.roles import Role
 
 from . import calendar, demo, privacy, services, timeline
-from .selectors import expert_client_scope
+from .models import PeerSession
+from .selectors import expert_client_scope, expert_own_bookings, session_list
+
+HOME_SHOWN = 5
 
 # --- the staff calendar: peer sessions and expert days ----------------------------------------
 registry.calendar_sources.register(
@@ -29,6 +34,35 @@ registry.calendar_sources.register(
 # --- who sees a client: an expert, the women booked with her ---------------------------------
 registry.client_scopes.register(
     registry.ClientScope(key="activities.expert_bookings", q=expert_client_scope)
+)
+
+
+# --- the home page: an expert's next bookings; the team's next sessions ----------------------
+def _home(request, now) -> dict | None:
+    user = request.user
+    if authz.is_expert(user) and not authz.can(user, "activities.view_sessions"):
+        bookings = list(
+            expert_own_bookings(user).filter(status="booked", slot__ends_at__gte=now)[:HOME_SHOWN]
+        )
+        if bookings:
+            # The block names the women booked with her.
+            declare(request, AccessSpec(AccessLog.Action.LIST, "activities.expertbooking"), {})
+        return {"bookings": bookings}
+    if not authz.can(user, "activities.view_sessions"):
+        return None
+    sessions = list(
+        session_list(user).filter(starts_at__gte=now, status=PeerSession.Status.PLANNED)[:2]
+    )
+    return {"bookings": None, "sessions": sessions} if sessions else None
+
+
+registry.home_blocks.register(
+    registry.HomeBlock(
+        key="activities.upcoming",
+        template="activities/home/upcoming.html",
+        context=_home,
+        order=40,
+    )
 )
 
 # --- the case timeline ----------------------------------------------------------------------

@@ -89,34 +89,44 @@ def _feed_url(request: HttpRequest, secret: str) -> str:
     return request.build_absolute_uri(reverse("agenda:feed", args=[secret]))
 
 
+# The new secret waits in her session for the one page that shows it, then is gone.
+SHOWN_ONCE = "agenda_feed_secret"
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def feed_settings(request: HttpRequest) -> HttpResponse:
-    """Her feed address: made (shown once, the earlier one stops), or revoked."""
+    """Her feed address: made (shown once, on the page the form leads to; the earlier one
+    stops), or revoked."""
     authz.require(request.user, "agenda.use_feed")
-    shown = ""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
             _row, secret = services.feed_token_create(user=request.user)
-            shown = _feed_url(request, secret)
+            request.session[SHOWN_ONCE] = secret
             messages.success(request, _("A new feed address is made. Copy it now."))
-        elif action == "revoke":
+            return redirect("agenda:feed_settings")
+        if action == "revoke":
             if services.feed_token_revoke(user=request.user):
                 messages.success(request, _("The feed address no longer works."))
             return redirect("agenda:feed_settings")
-        else:
-            return render(
-                request,
-                "agenda/feed_settings.html",
-                {"live": selectors.feed_token_for(request.user), "shown": "", "bad": True},
-                status=400,
-            )
+        return render(
+            request,
+            "agenda/feed_settings.html",
+            {"live": selectors.feed_token_for(request.user), "shown": "", "bad": True},
+            status=400,
+        )
+    secret = request.session.pop(SHOWN_ONCE, "")
+    live = selectors.feed_token_for(request.user)
+    # A secret revoked meanwhile (another tab) is not shown.
+    shown = _feed_url(request, secret) if secret and live is not None else ""
+    if shown and live.token_hash != selectors.token_hash(secret):
+        shown = ""
     return render(
         request,
         "agenda/feed_settings.html",
-        {"live": selectors.feed_token_for(request.user), "shown": shown, "bad": False},
+        {"live": live, "shown": shown, "bad": False},
     )
 
 

@@ -155,8 +155,8 @@ def test_the_month_runs_a_fixed_number_of_queries(
 def _make_feed(client, user) -> str:
     client.force_login(user)
     response = client.post(reverse("agenda:feed_settings"), {"action": "create"})
-    assert response.status_code == 200
-    html = response.content.decode()
+    assert response.status_code == 302
+    html = client.get(reverse("agenda:feed_settings")).content.decode()
     start = html.index('id="feed-url"')
     value = html[html.index('value="', start - 200) + 7 :]
     url = value[: value.index('"')]
@@ -176,8 +176,9 @@ def test_the_feed_answers_icalendar_without_personal_data(client, counselor, wor
     assert f"UID:activities-peersession-{world['session'].pk}@" in text
 
 
-def test_only_a_hash_of_the_secret_is_stored(client, counselor):
+def test_only_a_hash_of_the_secret_is_stored_and_it_is_shown_once(client, counselor):
     path = _make_feed(client, counselor)
+    assert path not in client.get(reverse("agenda:feed_settings")).content.decode()
     secret = path.rsplit("/", 1)[-1].removesuffix(".ics")
     row = CalendarFeedToken.objects.get(user=counselor)
     assert row.token_hash == token_hash(secret) and secret not in row.token_hash

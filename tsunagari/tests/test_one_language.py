@@ -29,7 +29,9 @@ OURS = {
     "notifications",
     "referrals",
     "supplies",
+    "activities",
     "privacy",
+    "agenda",
 }
 
 
