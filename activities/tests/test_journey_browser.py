@@ -136,9 +136,10 @@ def test_a_session_with_attendance_and_an_expert_consultation(
     expect(hers.locator("[data-booking]")).to_have_count(1)
     expect(hers.locator("[data-booking]")).to_contain_text("離婚後の養育費")
     expect(hers.locator("[data-day]")).to_have_count(1)
-    assert hers.goto(f"/cases/clients/{yuki.pk}/").status == 404
-    assert hers.goto(f"/activities/sessions/{session.pk}/").status == 404
-    hers.goto("/activities/expert-days/")
+    probe = context.new_page()  # her refusals, away from the watched page
+    assert probe.goto(f"/cases/clients/{yuki.pk}/").status == 404
+    assert probe.goto(f"/activities/sessions/{session.pk}/").status == 404
+    probe.close()
     hers.locator("[data-booking] a").click()
     expect(hers.locator("[data-referral-note]")).to_contain_text("養育費")
     hers.locator("[name=record-main_concern]").select_option("family")
@@ -147,7 +148,7 @@ def test_a_session_with_attendance_and_an_expert_consultation(
     hers.locator("[name=record-follow_up_due_at]").fill(
         _local(timezone.now() + datetime.timedelta(days=2))
     )
-    hers.get_by_role("button", name="記録する").click()
+    hers.get_by_role("button", name="記録を保存").click()
     expect(hers.get_by_role("status")).to_contain_text("相談を記録しました")
     expect(hers.locator("[data-record]")).to_contain_text("調停の流れ")
     csp_violations(hers, hers_problems)
