@@ -7,3 +7,5 @@ accesslog = "-"
 # because search terms are names and phone numbers, and no referrer (%(f)s is a full URL,
 # query included). The request id matches the line with the access log rows and app logs.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
+# ...and no calendar feed secret (/agenda/feed/<secret>.ics): the path is redacted first.
+logger_class = "tsunagari.gunicorn_logger.Logger"

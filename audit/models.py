@@ -117,6 +117,7 @@ class SecurityEvent(models.Model):
         ROLES_CHANGED = "roles_changed", _("roles changed")
         BREAK_GLASS = "break_glass", _("break-glass access")
         WEBHOOK_REJECTED = "webhook_rejected", _("webhook rejected")
+        CALENDAR_FEED_REFUSED = "calendar_feed_refused", _("calendar feed address refused")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -172,6 +173,7 @@ class SecurityEvent(models.Model):
                         "roles_changed",
                         "break_glass",
                         "webhook_rejected",
+                        "calendar_feed_refused",
                     ],
                 ),
                 name="audit_securityevent_kind_valid",

@@ -6,10 +6,11 @@ registers what the app contributes:
     from core import registry
     registry.timeline_providers.register(registry.TimelineProvider(key="referrals", entries=...))
 
-A consumer (the case timeline, the client merge, `seed_demo`, the home page, Celery beat, role
-sync, the access rules) iterates one of the registries below and names no app. Each kind of
-registration is a frozen dataclass documented here; keys are unique per registry, so a module
-imported twice, or two apps choosing one key, fail loudly at start-up instead of doubling up.
+A consumer (the case timeline, the client merge, `seed_demo`, the home page, the staff
+calendar, Celery beat, role sync, the access rules) iterates one of the registries below and
+names no app. Each kind of registration is a frozen dataclass documented here; keys are unique
+per registry, so a module imported twice, or two apps choosing one key, fail loudly at
+start-up instead of doubling up.
 """
 
 from __future__ import annotations
@@ -409,6 +410,50 @@ class ClientDataHolder:
 
 
 client_data: Registry[ClientDataHolder] = Registry("client_data")
+
+
+# --- the staff calendar and its iCalendar feed ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One thing on the staff calendar (a LINE opening, an expert day, a peer session, an
+    accompaniment).
+
+    `start` and `end` are aware datetimes (for `all_day`, the Tokyo midnights of the first day
+    and of the day after the last). `title` carries no personal data: it goes into phone
+    calendars through the feed, so never a client's name, nickname or a place that points at
+    her. `kind` is the filter's category (a code, stable); `uid` identifies the entry across
+    feeds and edits (`<app>-<model>-<pk>` or the like; the same entry always has the same
+    one); `url` is the page it opens in the app (a path), or None.
+    """
+
+    start: datetime.datetime
+    end: datetime.datetime
+    title: str
+    kind: str
+    uid: str
+    url: str | None = None
+    all_day: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    """One app's entries on the staff calendar (`agenda`) and in each user's iCalendar feed.
+
+    `entries(user, start, end)` returns the `CalendarEntry` objects that overlap
+    [start, end) and that `user` may see (scoped like the app's own pages; an empty iterable
+    when she may see none), in a fixed number of queries however long the range. `label`
+    names the source in the calendar's filters (a lazy translation); sources show in `order`.
+    """
+
+    key: str
+    label: Any
+    entries: Callable[[Any, datetime.datetime, datetime.datetime], Iterable[CalendarEntry]]
+    order: int = 0
+
+
+calendar_sources: Registry[CalendarSource] = Registry("calendar_sources")
 
 
 # --- periodic work (Celery beat) ------------------------------------------------------------

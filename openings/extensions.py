@@ -1,6 +1,10 @@
 """What the openings app contributes to the shared extension points (`core.registry`)."""
 
+import datetime
+
 from celery.schedules import crontab
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import authz, registry
@@ -8,7 +12,7 @@ from core.roles import Role
 
 from . import demo, report
 from .models import Channel
-from .selectors import next_opening, opening_at
+from .selectors import next_opening, opening_at, planned_openings
 
 # --- demo data: the FY2022 opening calendar the demo consultations point at -------------------
 registry.demo_seeders.register(
@@ -66,6 +70,39 @@ registry.nav_links.register(
         "openings:calendar",
         "openings.view_calendar",
         order=90,
+    )
+)
+
+
+# --- the staff calendar: the LINE consultation's opening windows -----------------------------
+def _calendar_entries(user, start, end) -> list[registry.CalendarEntry]:
+    """The LINE windows overlapping [start, end), from the rules and exceptions (two queries,
+    whatever the range); public hours, so for anyone who may see the opening calendar."""
+    if not authz.can(user, "openings.view_calendar"):
+        return []
+    first = timezone.localtime(start).date()
+    last = timezone.localtime(end).date()
+    title = gettext("LINE consultation open")
+    return [
+        registry.CalendarEntry(
+            start=o.starts_at,
+            end=o.ends_at,
+            title=title,
+            kind="line_opening",
+            uid=f"openings-line-{o.starts_at.astimezone(datetime.UTC):%Y%m%dT%H%M}",
+            url=None,
+        )
+        for o in planned_openings(start=first, end=last, channel=Channel.LINE)
+        if o.starts_at < end and o.ends_at > start
+    ]
+
+
+registry.calendar_sources.register(
+    registry.CalendarSource(
+        key="openings.line",
+        label=_("LINE openings"),
+        entries=_calendar_entries,
+        order=10,
     )
 )
 

@@ -1,5 +1,5 @@
-"""The openings app's part of the yearly report: LINE opening windows held and expert days
-(the legal and health channels), and the per-opening average of LINE consultations."""
+"""The openings app's part of the yearly report: LINE opening windows held and the per-opening
+average of LINE consultations. (Expert days are the activities app's.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,22 +20,10 @@ from .selectors import day_bounds
 def report_numbers(start: datetime.date, end: datetime.date) -> dict[str, Any]:
     """Windows that started in the period and have started by now (held, not only planned)."""
     low, high = day_bounds(start, end)
-    held = dict.fromkeys(Channel.values, 0)
-    rows = (
-        Opening.objects.filter(starts_at__gte=low, starts_at__lt=min(high, timezone.now()))
-        .order_by()
-        .values("channel")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        held[row["channel"]] = row["n"]
-    return {
-        "line": {"opening_days": held[Channel.LINE]},
-        "expert": {
-            "legal": {"sessions": held[Channel.LEGAL]},
-            "health": {"sessions": held[Channel.HEALTH]},
-        },
-    }
+    held = Opening.objects.filter(
+        channel=Channel.LINE, starts_at__gte=low, starts_at__lt=min(high, timezone.now())
+    ).count()
+    return {"line": {"opening_days": held}}
 
 
 def derived(numbers: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,13 +49,3 @@ def report_rows(numbers: Mapping[str, Any]) -> Iterable[registry.ReportRow]:
         _("LINE consultations divided by the openings held, rounded half up to one decimal."),
         unit=UNIT_COUNT,
     )
-    for kind, label in (
-        ("legal", _("Legal consultation days")),
-        ("health", _("Health consultation days")),
-    ):
-        yield registry.ReportRow(
-            f"expert.{kind}.sessions",
-            label,
-            _("Days of this expert consultation held in the period."),
-            unit=UNIT_TIMES,
-        )

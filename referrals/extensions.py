@@ -1,11 +1,15 @@
 """What the referrals app contributes to the shared extension points (`core.registry`)."""
 
+import datetime
+
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core import registry
+from core import authz, registry
 from core.roles import Role
 
-from . import demo, pages, privacy, report, services, timeline  # noqa: F401 (pages registers)
+from . import demo, pages, privacy, report, selectors, services, timeline  # noqa: F401
 from .models import Accompaniment, Referral
 
 registry.timeline_providers.register(
@@ -94,6 +98,36 @@ registry.grant_models(
         "referraltransition": ("view",),
         "provisionrecord": ("view",),
     },
+)
+
+
+# --- the staff calendar: the accompaniments she goes to ---------------------------------------
+def _calendar_entries(user, start, end) -> list[registry.CalendarEntry]:
+    """Her planned accompaniments in [start, end) (those she goes to; scoped like the agenda).
+    The title says what it is, never where or with whom."""
+    if not authz.can(user, "referrals.work_with_referrals"):
+        return []
+    title = gettext("Accompaniment")
+    return [
+        registry.CalendarEntry(
+            start=a.starts_at,
+            end=a.ends_at or a.starts_at + datetime.timedelta(hours=1),
+            title=title,
+            kind="accompaniment",
+            uid=f"referrals-accompaniment-{a.pk}",
+            url=reverse("referrals:accompaniment_detail", args=[a.pk]),
+        )
+        for a in selectors.accompaniments_agenda(user, start=start, end=end)
+    ]
+
+
+registry.calendar_sources.register(
+    registry.CalendarSource(
+        key="referrals.accompaniments",
+        label=_("Accompaniments"),
+        entries=_calendar_entries,
+        order=40,
+    )
 )
 
 

@@ -1,12 +1,13 @@
 """What the supplies app contributes to the shared extension points (`core.registry`)."""
 
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core import registry
 from core.roles import Role
 
-from . import capabilities, demo, pages, privacy, services, timeline  # noqa: F401 (register)
+from . import capabilities, demo, pages, privacy, report, services, timeline  # noqa: F401
 
 registry.timeline_providers.register(
     registry.TimelineProvider(key="supplies", entries=timeline.timeline_entries, order=40)
@@ -64,4 +65,16 @@ registry.grant_models(
         "stockbalance": ("view",),
         "siterequest": ("view",),
     },
+)
+
+
+# --- the yearly report ------------------------------------------------------------------------
+registry.report_sections.register(
+    registry.ReportSection(
+        key="supplies",
+        title=_("Sanitary products"),
+        numbers=report.report_numbers,
+        rows=report.report_rows,
+        order=30,
+    )
 )

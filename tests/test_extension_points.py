@@ -279,3 +279,30 @@ def test_closing_a_case_lists_and_settles_the_test_apps_open_items(visited, coun
     event = case.state_changes.get(kind="closure_approved")
     assert event.after["open_items"]["settled"] == {"visits_cancelled": 1}
     assert event.after["open_items"]["reason"] == "終結のため"
+
+
+@pytest.mark.django_db
+def test_the_staff_calendar_and_the_feed_show_the_test_apps_entries(client, visited, expert):
+    from agenda import services as agenda_services
+
+    _her, _case, visit = visited
+    client.force_login(expert)
+    day = timezone.localtime(visit.at).date().isoformat()
+    html = client.get(reverse("agenda:calendar"), {"view": "week", "date": day}).content.decode()
+    assert 'data-source="testapp.visits"' in html and 'data-kind="visit"' in html
+    assert "区役所" not in html  # the source chose a title without the place
+    only_others = client.get(
+        reverse("agenda:calendar"), {"view": "week", "date": day, "source": "openings.line"}
+    ).content.decode()
+    assert 'data-kind="visit"' not in only_others
+    _row, secret = agenda_services.feed_token_create(user=expert)
+    client.logout()
+    text = client.get(reverse("agenda:feed", args=[secret])).content.decode()
+    assert f"UID:testapp-visit-{visit.pk}@" in text and "SUMMARY:Visit\r\n" in text
+
+
+def test_a_calendar_source_key_is_registered_once():
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.calendar_sources.register(
+            registry.CalendarSource(key="testapp.visits", label="x", entries=lambda u, s, e: [])
+        )

@@ -16,11 +16,14 @@ from django.views.debug import SafeExceptionReporterFilter
 
 # A path followed by a query string, inside a request line or any other text.
 _QUERY = re.compile(r"(/[^\s?\"'#]*)\?[^\s\"'#]*")
+# The secret of a calendar feed address (agenda): whoever reads it reads her calendar.
+_FEED_SECRET = re.compile(r"(/agenda/feed/)[^\s/?\"'#]+(\.ics)")
 
 
 def strip_query(text: str) -> str:
-    """`GET /cases/clients/?q=0612345678 HTTP/1.1` -> `GET /cases/clients/ HTTP/1.1`."""
-    return _QUERY.sub(r"\1", text)
+    """`GET /cases/clients/?q=0612345678 HTTP/1.1` -> `GET /cases/clients/ HTTP/1.1`; a
+    calendar feed's secret becomes `…` (`/agenda/feed/….ics`)."""
+    return _FEED_SECRET.sub(r"\1…\2", _QUERY.sub(r"\1", text))
 
 
 class StripQueryString(logging.Filter):

@@ -110,8 +110,10 @@ INSTALLED_APPS = [
     "notifications",
     "referrals",
     "supplies",
+    "activities",
     "privacy",
     "line",
+    "agenda",
     "reports",
 ]
 
@@ -406,6 +408,14 @@ if LINE_COUNSELOR_CAP < 1:
 
 # Absolute links in e-mails (notifications) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# The staff calendar's iCalendar feed covers this many days back and ahead of the day it is read.
+CALENDAR_FEED_PAST_DAYS = env.int("CALENDAR_FEED_PAST_DAYS", default=31)
+CALENDAR_FEED_FUTURE_DAYS = env.int("CALENDAR_FEED_FUTURE_DAYS", default=183)
+if not 0 <= CALENDAR_FEED_PAST_DAYS <= 366 or not 1 <= CALENDAR_FEED_FUTURE_DAYS <= 731:
+    raise ImproperlyConfigured(
+        "CALENDAR_FEED_PAST_DAYS must be 0-366 and CALENDAR_FEED_FUTURE_DAYS 1-731."
+    )
 
 
 # --- Passkeys (django-otp-webauthn; README "Signing in") ----------------------------------

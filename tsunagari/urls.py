@@ -16,6 +16,8 @@ urlpatterns = [
     path("line/", include("line.urls")),
     path("reports/", include("reports.urls")),
     path("supplies/", include("supplies.urls")),
+    path("activities/", include("activities.urls")),
+    path("agenda/", include("agenda.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -15,6 +15,7 @@ from django.db import ProgrammingError, connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from activities import services as activity_services
 from audit.models import AccessLog, BreakGlassAccess, SecurityEvent
 from cases.models import (
     CaseEvent,
@@ -80,6 +81,10 @@ APPEND_ONLY = [
     "supplies.PlaceEvent",
     "supplies.StockMinimumEvent",
     "supplies.SiteRequestEvent",
+    "activities.PeerSessionEvent",
+    "activities.SessionRegistrationEvent",
+    "activities.ExpertDayEvent",
+    "activities.ExpertBookingEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -184,6 +189,27 @@ def a_row_in_every_table():
     supply_services.stock_count_record(item=pads, place=storage, counted=4, by=staff)
     supply_services.stock_minimum_set(item=pads, place=storage, quantity=2, by=staff)
     supply_services.site_request_create(site=site, item=pads, quantity=3, by=staff)
+    # Activities, through their services: a session with her registered, an expert day with
+    # her booked.
+    start = now + dt.timedelta(days=2)
+    session = activity_services.session_create(
+        by=staff,
+        title="パステルアート",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        venue="区民センター",
+        capacity=5,
+    )
+    activity_services.session_register(session=session, client=kept, by=staff)
+    day = activity_services.expert_day_create(
+        kind="legal",
+        expert=UserFactory(username="lawyer", roles=[Role.EXPERT]),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        slot_minutes=60,
+        by=staff,
+    )
+    activity_services.expert_book(slot=day.slots.get(), client=kept, referral_note="メモ", by=staff)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

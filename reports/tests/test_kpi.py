@@ -51,7 +51,6 @@ DOCUMENTED = [
 ]  # fmt: skip
 # Keys whose app has not landed yet: each must be absent (so this list shrinks as they land).
 PENDING = {
-    "peer_support.sessions", "peer_support.participants",
     "survey.responses", "survey.glad_pct", "survey.felt_positive_pct",
     "survey.felt_positive_target_pct",
     "risk.urgent_conversations", "risk.protocols",

@@ -1,5 +1,7 @@
 """The test app's registrations: one of every extension point of `core.registry`."""
 
+import datetime
+
 from django.contrib import admin
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -198,4 +200,27 @@ def settle_visits(*, case, outcome, to, reason, by, now) -> dict[str, int]:
 
 registry.case_open_items.register(
     registry.CaseOpenItems(key="testapp", items=open_visits, settle=settle_visits)
+)
+
+
+# --- the staff calendar: the visits the expert recorded, titled without the place ------------
+def visit_calendar_entries(user, start, end) -> list[registry.CalendarEntry]:
+    if not authz.can(user, "testapp.see_visits"):
+        return []
+    return [
+        registry.CalendarEntry(
+            start=v.at,
+            end=v.at + datetime.timedelta(hours=1),
+            title="Visit",
+            kind="visit",
+            uid=f"testapp-visit-{v.pk}",
+        )
+        for v in Visit.objects.filter(at__gte=start, at__lt=end).order_by("at", "pk")
+    ]
+
+
+registry.calendar_sources.register(
+    registry.CalendarSource(
+        key="testapp.visits", label="Visits", entries=visit_calendar_entries, order=999
+    )
 )

@@ -7,10 +7,14 @@ new app's capabilities are tested from the day they exist.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from activities.models import ExpertBooking, ExpertDay, ExpertSlot
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from core import authz, registry
 from core.roles import Role
@@ -80,6 +84,16 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "supplies.manage_stock": (None, {"coordinator", "supervisor", "superuser"}),
     "supplies.adjust_stock": (None, {"coordinator", "supervisor", "superuser"}),
     "supplies.hand_out": ("consultation", HERS),
+    "activities.view_sessions": (None, CASEWORKERS | {"coordinator"}),
+    "activities.manage_sessions": (None, {"coordinator", "supervisor", "superuser"}),
+    "activities.register_clients": (None, CASEWORKERS),
+    "activities.view_expert_days": (None, ANY_ROLE),
+    "activities.manage_expert_days": (None, {"coordinator", "supervisor", "superuser"}),
+    "activities.book_experts": (None, CASEWORKERS),
+    "activities.record_expert_consultation": ("expert_booking", {"expert"}),  # her own day's
+    "activities.view_activity_figures": (None, CASEWORKERS | {"coordinator"}),
+    "agenda.view_calendar": (None, ANY_ROLE),
+    "agenda.use_feed": (None, ANY_ROLE),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 
@@ -90,10 +104,26 @@ def superuser(db):
     return UserFactory(username="superuser", is_superuser=True, roles=[])
 
 
+def _expert_booking(expert, counselor, client) -> ExpertBooking:
+    start = timezone.now() + datetime.timedelta(days=2)
+    day = ExpertDay.objects.create(
+        kind=ExpertDay.Kind.LEGAL,
+        expert=expert,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        created_by=counselor,
+    )
+    slot = ExpertSlot.objects.create(day=day, starts_at=start, ends_at=day.ends_at)
+    return ExpertBooking.objects.create(
+        slot=slot, client=client, referral_note="メモ", booked_by=counselor
+    )
+
+
 @pytest.fixture
-def records(counselor):
+def records(counselor, expert):
     client = ClientFactory(counselors=[counselor], created_by=counselor)
     return {
+        "expert_booking": _expert_booking(expert, counselor, client),
         "client": client,
         "case": CaseFactory(client=client, opened_by=counselor, counselors=[counselor]),
         "consultation": ConsultationFactory(client=client, recorded_by=counselor),

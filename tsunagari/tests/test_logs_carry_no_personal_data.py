@@ -229,6 +229,11 @@ def test_gunicorns_access_log_keeps_the_path_without_the_query_string():
                 time.sleep(0.2)
         else:
             pytest.fail("gunicorn did not start")
+        # A calendar feed address: its secret must not reach the access log either.
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/agenda/feed/{FEED_SECRET}.ics")
+        except urllib.error.HTTPError:
+            pass
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
@@ -236,6 +241,18 @@ def test_gunicorns_access_log_keeps_the_path_without_the_query_string():
     access = [line for line in output.splitlines() if '"GET /cases/clients/ HTTP/1.1"' in line]
     assert access, output
     assert leaks(output) == [], output
+    assert FEED_SECRET not in output and "/agenda/feed/….ics" in output, output
+
+
+FEED_SECRET = "Zq8sWalkFeedSecretThatMustNotBeLogged0000"
+
+
+def test_a_calendar_feed_secret_is_not_logged(client):
+    with captured_logs() as logs:
+        assert client.get(f"/agenda/feed/{FEED_SECRET}.ics").status_code == 404
+    text = logs.getvalue()
+    assert "Not Found: /agenda/feed/….ics" in text, text
+    assert FEED_SECRET not in text
 
 
 def test_a_failed_celery_task_is_logged_without_the_exceptions_message():

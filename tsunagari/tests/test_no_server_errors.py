@@ -31,6 +31,9 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import User
+from activities import services as activity_services
+from agenda.models import CalendarFeedToken
+from agenda.selectors import token_hash
 from audit.models import AccessLog, SecurityEvent
 from audit.services import break_glass_record, security_event_record
 from cases.models import Case, Client, Consultation
@@ -79,7 +82,7 @@ SKIPPED = {
 }
 
 # Django's own keywords that name no model of ours. `url` is the admin's catch-all.
-PLAIN_KWARGS = {"url": ["cases/client", "nowhere/"]}
+PLAIN_KWARGS = {"url": ["cases/client", "nowhere/"], "token": ["walk-calendar-feed-secret"]}
 # The admin's "view on site" takes a content type and an object of it.
 VIEW_ON_SITE = "admin:view_on_site"
 
@@ -214,6 +217,35 @@ def world(counselor, colleague, supervisor, expert) -> World:
         ],
         organisations=[partner],
     )
+    # Activities: a peer session with her registered, an expert day with her booked; and a
+    # calendar feed address (its secret is the walk's `token`).
+    start = now + datetime.timedelta(days=3)
+    peer = activity_services.session_create(
+        by=supervisor,
+        title="パステルアート",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        venue="区民センター",
+        capacity=8,
+    )
+    registration = activity_services.session_register(session=peer, client=her, by=counselor)
+    expert_day = activity_services.expert_day_create(
+        kind="legal",
+        expert=expert,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        slot_minutes=60,
+        by=supervisor,
+    )
+    booking = activity_services.expert_book(
+        slot=expert_day.slots.order_by("starts_at").first(),
+        client=her,
+        referral_note="養育費について",
+        by=counselor,
+    )
+    feed_token = CalendarFeedToken.objects.create(
+        user=counselor, token_hash=token_hash(PLAIN_KWARGS["token"][0])
+    )
     # Supplies: a storage and a site, a kit received and distributed, one handed to her in her
     # consultation, a site request waiting.
     kit = Kit.objects.get(code="handout")
@@ -264,6 +296,8 @@ def world(counselor, colleague, supervisor, expert) -> World:
     line_events.event_process(event_id=line_event)
     objects[WebhookEvent] = [WebhookEvent.objects.get(pk=line_event)]
     for record in [storage, supply_site, distribution, site_request]:
+        objects.setdefault(type(record), []).append(record)
+    for record in [peer, registration, expert_day, booking, feed_token]:
         objects.setdefault(type(record), []).append(record)
     return objects
 

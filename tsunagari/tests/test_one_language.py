@@ -29,8 +29,10 @@ OURS = {
     "notifications",
     "referrals",
     "supplies",
+    "activities",
     "privacy",
     "line",
+    "agenda",
 }
 
 
