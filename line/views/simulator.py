@@ -107,7 +107,9 @@ def simulator(request: HttpRequest) -> HttpResponse:
                 request,
                 _("The webhook answered %(status)s.") % {"status": status or _("nothing")},
             )
-        return redirect(f"{reverse('line:simulator')}?user={data['line_user_id']}")
-    if (user := request.GET.get("user", "")) and form.fields["line_user_id"].regex.match(user):
+        # The same friend next time, kept in the session (a LINE user id never goes in a URL).
+        request.session["line_simulator_user"] = data["line_user_id"]
+        return redirect("line:simulator")
+    if user := request.session.get("line_simulator_user"):
         form.initial["line_user_id"] = user
     return render(request, "line/simulator.html", {"form": form})
