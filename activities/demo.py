@@ -196,10 +196,6 @@ def _days():
     return ExpertDay.objects.filter(created_by__in=demo_users())
 
 
-def present(ctx: DemoContext) -> Mapping[str, int]:
-    return {"peer sessions": _sessions().count(), "expert days": _days().count()}
-
-
 def delete(ctx: DemoContext) -> int:
     """The demo staff's sessions and days, with what hangs on them, and the demo clients'
     registrations and bookings elsewhere; their history too."""

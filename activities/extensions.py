@@ -111,7 +111,6 @@ registry.demo_seeders.register(
         delete=demo.delete,
         after=("accounts", "openings", "cases", "followups"),
         tables=demo.tables,
-        present=demo.present,
     )
 )
 

@@ -130,6 +130,8 @@ def test_the_expert_records_and_then_sees_her_record_only(client, booking, legal
 def test_a_colleague_sees_that_a_slot_is_taken_but_not_by_whom(
     client, booking, legal_day, colleague
 ):
+    colleague.language = "en"
+    colleague.save(update_fields=["language"])
     client.force_login(colleague)
     html = client.get(reverse("activities:expert_day_detail", args=[legal_day.pk])).content.decode()
     assert "ゆき" not in html and "Booked" in html
@@ -140,6 +142,8 @@ def test_a_coordinator_sees_head_counts_not_names(
     client, session, her_client, counselor, coordinator
 ):
     services.session_register(session=session, client=her_client, by=counselor)
+    coordinator.language = "en"
+    coordinator.save(update_fields=["language"])
     client.force_login(coordinator)
     html = client.get(reverse("activities:session_detail", args=[session.pk])).content.decode()
     assert "ゆき" not in html
