@@ -294,3 +294,24 @@ def test_the_page_runs_the_same_queries_for_ten_times_the_data(client, superviso
     small = _page_queries(client)
     add(54)
     assert _page_queries(client) == small
+
+
+def test_the_demo_year_gives_the_seeds_volumes():
+    """seed_demo builds the report's FY2022; the command gives the city's table back."""
+    call_command("seed_demo", "--seed", "2022", "--scale", "1", stdout=io.StringIO())
+    flat = _flat(_report("--from", "2022-04-01", "--to", "2023-03-31"))
+    assert {
+        key: flat[key]
+        for key in (
+            "line.friends_at_end", "line.consultations", "line.opening_days",
+            "line.consultations_per_opening_day", "expert.legal.sessions",
+            "expert.legal.consultations", "expert.health.sessions", "expert.health.consultations",
+            "peer_support.sessions", "peer_support.participants", "supplies.distributed.pads_28",
+        )
+    } == {
+        "line.friends_at_end": 1424, "line.consultations": 1081, "line.opening_days": 105,
+        "line.consultations_per_opening_day": 10.3, "expert.legal.sessions": 2,
+        "expert.legal.consultations": 23, "expert.health.sessions": 2,
+        "expert.health.consultations": 21, "peer_support.sessions": 6,
+        "peer_support.participants": 21, "supplies.distributed.pads_28": 10000,
+    }  # fmt: skip
