@@ -10,6 +10,6 @@ registry.nav_links.register(
         _("Calendar"),
         "agenda:calendar",
         "agenda.view_calendar",
-        order=85,
+        order=45,  # beside her follow-ups: her shifts, sessions and accompaniments
     )
 )

@@ -228,6 +228,8 @@ class NavLink:
 
 nav_links: Registry[NavLink] = Registry("nav_links")
 NAV_MENUS = ("main", "supervision")
+# Main links shown in the bar itself, in order; the rest go under "More" (the bar stays one line).
+NAV_MAIN_VISIBLE = 7
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,11 @@ def nav_links(user: Any, menu: str) -> list[dict[str, str]]:
         for link in registry.nav_links
         if link.menu == menu and authz.can(user, link.capability)
     ]
+
+
+@register.simple_tag
+def nav_main_slices() -> tuple[str, str]:
+    """Slices of the main links: the first NAV_MAIN_VISIBLE in the bar, the rest under "More",
+    so a role with many pages keeps a bar on one line (whatever its links)."""
+    n = registry.NAV_MAIN_VISIBLE
+    return f":{n}", f"{n}:"
