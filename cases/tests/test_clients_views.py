@@ -361,7 +361,9 @@ def test_client_detail_query_budget(client, counselor, django_assert_max_num_que
     # anonymisation in one query, for every role: whoever would share her must see it).
     # +3 the referrals section, her consents to sharing with partners: the records merged
     # into hers, whether this user may see her record, the consents.
-    with django_assert_max_num_queries(19):
+    # +3 the supplies section (a handout from one of her recent consultations): those
+    # consultations, their counselors, her handouts.
+    with django_assert_max_num_queries(22):
         response = client.get(reverse("cases:client_detail", args=[her.pk]))
     assert len(response.context["consultations"]) == rows
 

@@ -112,8 +112,10 @@ def test_it_runs_a_fixed_number_of_queries(counselor, n, django_assert_num_queri
     # 1 consultations, 2 notes, 3 goals, 4 actions, 5 events (+actors), 6 users named in
     # events (counselors of opened/assigned), 7 follow-ups (followups provider), 8 the test
     # app's visits (tests/testapp, installed by the test settings); the referrals provider:
-    # 9 referral transitions, 10 accompaniments, 11 meetings that discussed the case.
-    with django_assert_num_queries(11):
+    # 9 referral transitions, 10 accompaniments, 11 meetings that discussed the case; the
+    # activities provider: 12 session registrations, 13 expert bookings; the supplies
+    # provider: 14 handouts.
+    with django_assert_num_queries(14):
         entries = case_timeline(case)
     # per kind: n consultations, n notes, 2n goal, 2n action, n status + opened, 2n follow-up
     assert len(entries) == n + n + 2 * n + 2 * n + (n + 1) + 2 * n

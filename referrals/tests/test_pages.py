@@ -293,6 +293,7 @@ def test_board_directory_and_case_page_run_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         assert client.get(reverse("referrals:agenda")).status_code == 200
     # The case page: its own budget (cases/tests) plus this app's section: referrals,
-    # accompaniments and their counselors.
-    with django_assert_max_num_queries(34):
+    # accompaniments and their counselors (and the other apps' timeline providers, one query
+    # each since activities and supplies registered theirs).
+    with django_assert_max_num_queries(35):
         assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
