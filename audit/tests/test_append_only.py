@@ -72,6 +72,7 @@ APPEND_ONLY = [
     "line.ConversationEvent",
     "line.AutoReplyTextEvent",
     "line.ChannelSettingsEvent",
+    "line.CannedResponseEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
