@@ -124,7 +124,8 @@ def _may_act(user, conversation: Conversation) -> bool:
 def _history_context(request: HttpRequest, conversation: Conversation) -> dict:
     history = selectors.history_for(request.user, conversation)
     incoming = [m.sent_at for m in history if m.direction == Message.Direction.IN]
-    if incoming:
+    # Only a page looked at marks her messages read: a refused form writes nothing.
+    if incoming and request.method == "GET":
         inbox_services.conversation_mark_read(
             conversation=conversation, by=request.user, up_to=max(incoming)
         )
