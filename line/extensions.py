@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import authz, registry
 from core.roles import Role
@@ -99,7 +100,7 @@ registry.client_data.register(
 for link in (
     registry.NavLink(
         "line.inbox",
-        _("LINE inbox"),
+        pgettext_lazy("navigation", "LINE"),
         "line:inbox",
         "line.work_with_conversations",
         order=15,

@@ -32,6 +32,7 @@ from core.roles import Role
 from followups.tests.factories import FollowUpFactory
 from line.models import Conversation, ConversationEvent, LineUser
 from line.services.autoreplies import autoreply_text_update
+from line.services.inbox import canned_response_save
 from line.services.settings import channel_settings_update
 from openings.models import OpeningException, OpeningRule
 from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
@@ -168,6 +169,7 @@ def a_row_in_every_table():
     ConversationEvent.objects.create(conversation=conversation, kind="started", at=now)
     autoreply_text_update(key="greeting", text="こんにちは", by=staff)
     channel_settings_update(show_line_profile=True, by=staff)
+    canned_response_save(title="挨拶", text="ご連絡ありがとうございます。", by=staff)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

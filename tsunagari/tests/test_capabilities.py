@@ -75,6 +75,8 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "line.work_with_conversations": (None, CASEWORKERS),
     "line.edit_autoreplies": (None, {"coordinator", "supervisor", "superuser"}),
     "line.change_settings": (None, SUPERVISORS),
+    "line.supervise_conversations": (None, SUPERVISORS),
+    "line.edit_canned_responses": (None, {"coordinator", "supervisor", "superuser"}),
     "line.use_simulator": (None, ANY_ROLE),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
