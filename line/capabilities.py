@@ -23,6 +23,17 @@ for capability in [
         "The texts of the automatic replies: coordinators and supervisors.",
     ),
     registry.Capability(
+        "line.supervise_conversations",
+        lambda user, obj: authz.is_supervisor(user),
+        "The live view of every open conversation, taking one over, answering escalations: "
+        "supervisors.",
+    ),
+    registry.Capability(
+        "line.edit_canned_responses",
+        lambda user, obj: authz.is_coordinator(user) or authz.is_supervisor(user),
+        "The canned responses counselors insert into a reply: coordinators and supervisors.",
+    ),
+    registry.Capability(
         "line.change_settings",
         lambda user, obj: authz.is_supervisor(user),
         "The channel's settings (her LINE profile shown to counselors or not): supervisors.",

@@ -1,11 +1,42 @@
 """What the LINE app contributes to the shared extension points (`core.registry`)."""
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from core import registry
+from core import authz, registry
 from core.roles import Role
 
-from . import demo, privacy, report
+from . import demo, privacy, report, selectors
+
+
+def _home(request, now):
+    """The counselor's block: how many wait, and the conversations she holds."""
+    user = request.user
+    if not authz.can(user, "line.work_with_conversations"):
+        return None
+    return selectors.home_for(user)
+
+
+registry.home_blocks.register(
+    registry.HomeBlock(key="line.inbox", template="line/home/inbox.html", context=_home, order=5)
+)
+
+
+def _holding(user):
+    """A counselor sees the record of a woman whose LINE conversation she holds now (her case
+    summary beside the chat), for as long as she holds it."""
+    if not authz.is_counselor(user):
+        return None
+    from .models import Conversation
+
+    held = Conversation.objects.filter(
+        client_id=OuterRef("pk"), assigned_to_id=user.pk, status=Conversation.Status.OPEN
+    )
+    return Q(Exists(held))
+
+
+registry.client_scopes.register(registry.ClientScope(key="line.holding", q=_holding))
 
 # --- periodic work: nothing accepted is lost, nothing sent is forgotten ---------------------
 for entry in (
@@ -24,6 +55,13 @@ for entry in (
         options={"expires": 25},
     ),
     # Images, videos, audio and files still to fetch from LINE.
+    # Escalations waiting too long for a supervisor (LINE_ESCALATION_OVERTIME_MINUTES).
+    registry.PeriodicTask(
+        key="line-escalation-overtime",
+        task="line.tasks.alert_overtime_escalations",
+        schedule=60.0,
+        options={"expires": 55},
+    ),
     registry.PeriodicTask(
         key="line-sweep-media",
         task="line.tasks.sweep_media",
@@ -60,6 +98,29 @@ registry.client_data.register(
 
 # --- navigation ------------------------------------------------------------------------------
 for link in (
+    registry.NavLink(
+        "line.inbox",
+        pgettext_lazy("navigation", "LINE"),
+        "line:inbox",
+        "line.work_with_conversations",
+        order=15,
+    ),
+    registry.NavLink(
+        "line.live",
+        _("LINE live view"),
+        "line:live",
+        "line.supervise_conversations",
+        menu="supervision",
+        order=68,
+    ),
+    registry.NavLink(
+        "line.canned",
+        _("Canned responses"),
+        "line:canned",
+        "line.edit_canned_responses",
+        menu="supervision",
+        order=69,
+    ),
     registry.NavLink(
         "line.autoreplies",
         _("Automatic replies"),

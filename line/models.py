@@ -30,6 +30,10 @@ from core.bounds import in_choices
 TEXT_MAX = 5000
 
 
+def _history(name) -> dict:
+    return {**append_only_history(), "verbose_name": name, "verbose_name_plural": name}
+
+
 class WebhookEvent(models.Model):
     """One event of a webhook delivery, exactly as LINE sent it (受信イベント)."""
 
@@ -207,6 +211,10 @@ class Conversation(models.Model):
         related_name="line_conversation",
         verbose_name=_("consultation"),
     )
+    # What the counselor handing over tells the next shift (引き継ぎメモ); no message text.
+    handover_note = models.CharField(_("handover note"), max_length=500, blank=True)
+    # Her messages up to this time have been read by the counselor holding the conversation.
+    read_up_to = models.DateTimeField(_("read up to"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -273,6 +281,9 @@ class ConversationEvent(models.Model):
         CLAIMED = "claimed", _("Claimed")
         ASSIGNED = "assigned", _("Assigned")
         RELEASED = "released", _("Handed back to the queue")
+        HANDED_OVER = "handed_over", _("Handed over to the next shift")
+        ESCALATED = "escalated", _("Escalated to a supervisor")
+        TAKEN_OVER = "taken_over", _("Taken over by a supervisor")
         CLOSED = "closed", pgettext_lazy("conversation", "Closed")
 
     conversation = models.ForeignKey(
@@ -302,7 +313,17 @@ class ConversationEvent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=in_choices(
-                    "kind", ["started", "claimed", "assigned", "released", "closed"]
+                    "kind",
+                    [
+                        "started",
+                        "claimed",
+                        "assigned",
+                        "released",
+                        "handed_over",
+                        "escalated",
+                        "taken_over",
+                        "closed",
+                    ],
                 ),
                 name="line_conversationevent_kind_valid",
             )
@@ -484,6 +505,109 @@ FAILURE_REASONS = {
 }
 
 
+class Escalation(models.Model):
+    """A counselor asks a supervisor to step in (スーパーバイザーへのエスカレーション)."""
+
+    class Kind(models.TextChoices):
+        """domain.md, LINE conversations: escalation to a supervisor."""
+
+        LIFE = "life", _("Danger to life")  # 生命の危険
+        DV_DANGER = "dv_danger", _("DV / physical danger")  # DV・身体の危険
+        MINOR = "minor", pgettext_lazy("escalation", "Minor")  # 未成年
+        OTHER = "other", pgettext_lazy("escalation", "Other")  # その他
+
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        verbose_name=_("conversation"),
+    )
+    kind = models.CharField(_("reason"), max_length=20, choices=Kind.choices)
+    # Why, in the counselor's words; never quoted in notifications or logs.
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # When supervisors were told it had waited too long (once per escalation).
+    alerted_at = models.DateTimeField(_("overtime alert sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["raised_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("kind", ["life", "dv_danger", "minor", "other"]),
+                name="line_escalation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, answered_by__isnull=True)
+                | Q(answered_at__isnull=False, answered_by__isnull=False),
+                name="line_escalation_answered_by_whom",
+            ),
+            # One escalation waiting at a time per conversation.
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=Q(answered_at__isnull=True),
+                name="line_escalation_one_waiting",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["raised_at"],
+                condition=Q(answered_at__isnull=True),
+                name="line_escalation_waiting_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.raised_at:%Y-%m-%d %H:%M}"
+
+
+@pghistory.track(meta=_history(_("canned response history")))
+class CannedResponse(models.Model):
+    """A ready-made reply (定型文) coordinators keep; counselors insert it into the reply box."""
+
+    title = models.CharField(_("title"), max_length=100, unique=True)
+    text = models.TextField(_("text"), max_length=TEXT_MAX)
+    active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["order", "title", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="line_cannedresponse_text_set"),
+            models.CheckConstraint(condition=~Q(title=""), name="line_cannedresponse_title_set"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class MessageRevision(models.Model):
     """An earlier version of a message she edited (messageEdited keeps both)."""
 
@@ -547,10 +671,6 @@ class Postback(models.Model):
 
     def __str__(self) -> str:
         return self.data[:40]
-
-
-def _history(name) -> dict:
-    return {**append_only_history(), "verbose_name": name, "verbose_name_plural": name}
 
 
 @pghistory.track(meta=_history(_("automatic reply history")))

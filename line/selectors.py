@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core import authz
@@ -129,3 +130,221 @@ def report_numbers(start: datetime.date, end: datetime.date) -> Mapping[str, obj
         "messages_outside_hours": outside,
         "conversations_by_outcome": by_outcome,
     }
+
+
+# --- the counselors' inbox and the supervisors' live view --------------------------------------
+
+INBOX_TABS = ("waiting", "mine", "open", "resolved")
+RESOLVED_SHOWN = 50
+
+
+def inbox_tabs_for(user) -> tuple[str, ...]:
+    """The tabs this user sees: all open conversations are the supervisors' view."""
+    if authz.is_supervisor(user):
+        return INBOX_TABS
+    return tuple(tab for tab in INBOX_TABS if tab != "open")
+
+
+def _unread_q() -> Q:
+    return Q(messages__direction=Message.Direction.IN) & (
+        Q(read_up_to__isnull=True) | Q(messages__sent_at__gt=F("read_up_to"))
+    )
+
+
+def _annotated(qs: QuerySet[Conversation], now: datetime.datetime) -> QuerySet[Conversation]:
+    from cases.models import RiskFlag
+    from cases.selectors.common import flag_in_force_q
+
+    from .models import Escalation
+
+    flags = RiskFlag.objects.filter(flag_in_force_q(now), client_id=OuterRef("client_id"))
+    waiting_escalation = Escalation.objects.filter(
+        conversation_id=OuterRef("pk"), answered_at__isnull=True
+    )
+    return qs.annotate(
+        unread=Count("messages", filter=_unread_q()),
+        has_risk=Exists(flags),
+        escalation_kind=Subquery(waiting_escalation.values("kind")[:1]),
+        escalation_at=Subquery(waiting_escalation.values("raised_at")[:1]),
+    )
+
+
+def inbox_rows(user, tab: str, *, now: datetime.datetime) -> QuerySet[Conversation]:
+    """One tab of the inbox, in a fixed number of queries. Waiting: risk first (the triage's
+    urgent flag, then a risk flag in force on her record), then oldest first."""
+    if tab not in inbox_tabs_for(user):
+        return Conversation.objects.none()
+    qs = _annotated(conversations_for(user), now)
+    if tab == "waiting":
+        return qs.filter(status=Conversation.Status.WAITING).order_by(
+            "-urgent", "-has_risk", "opened_at", "pk"
+        )
+    if tab == "mine":
+        return qs.filter(status=Conversation.Status.OPEN, assigned_to=user).order_by(
+            "-urgent", "last_incoming_at", "pk"
+        )
+    if tab == "open":
+        return qs.exclude(status=Conversation.Status.RESOLVED).order_by(
+            "-urgent", "-has_risk", "opened_at", "pk"
+        )
+    return qs.filter(status=Conversation.Status.RESOLVED).order_by("-closed_at", "-pk")[
+        :RESOLVED_SHOWN
+    ]
+
+
+def inbox_counts(user) -> dict[str, int]:
+    """{waiting, mine, mine_unread, open} for the tabs' badges (one query)."""
+    qs = conversations_for(user).exclude(status=Conversation.Status.RESOLVED)
+    mine = Q(status=Conversation.Status.OPEN, assigned_to=user.pk)
+    counts = qs.aggregate(
+        waiting=Count("pk", filter=Q(status=Conversation.Status.WAITING), distinct=True),
+        mine=Count("pk", filter=mine, distinct=True),
+        open=Count("pk", distinct=True),
+        mine_unread=Count("messages", filter=mine & _unread_q()),
+    )
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def conversation_for_page(user, pk: int) -> Conversation:
+    """The conversation with what its page shows beside the messages (404 if not hers to see)."""
+    from .models import Escalation
+
+    return authz.get_or_deny(
+        conversations_for(user).prefetch_related(
+            Prefetch(
+                "escalations",
+                queryset=Escalation.objects.select_related("raised_by", "answered_by"),
+            )
+        ),
+        pk,
+    )
+
+
+def history_for(user, conversation: Conversation) -> list[Message]:
+    """Her conversation, oldest first. Every view that calls this shows her words and declares
+    an access-log entry."""
+    return list(messages_for(user, conversation))
+
+
+def offers_no_reply(conversation: Conversation, messages: list[Message], now) -> bool:
+    """Whether to offer closing as "no reply": our last message to her is older than the
+    setting and she has not written since."""
+    from django.conf import settings
+
+    if conversation.status != Conversation.Status.OPEN:
+        return False
+    ours = [
+        m.sent_at for m in messages if m.direction == Message.Direction.OUT and not m.auto_reply
+    ]
+    if not ours or max(ours) <= conversation.last_incoming_at:
+        return False
+    return now - max(ours) >= datetime.timedelta(minutes=settings.LINE_NO_REPLY_MINUTES)
+
+
+def case_summary_for(user, conversation: Conversation):
+    """Her client record as the cases app shows it to this user (its own scoping), or None."""
+    from django.http import Http404
+
+    from cases.selectors.clients import client_detail_get_for
+
+    try:
+        return client_detail_get_for(user, conversation.client_id)
+    except (Http404, PermissionDenied):
+        return None
+
+
+def canned_responses(*, active_only: bool = True) -> QuerySet:
+    from .models import CannedResponse
+
+    qs = CannedResponse.objects.select_related("updated_by")
+    return qs.filter(active=True) if active_only else qs
+
+
+def canned_response_get(pk: int):
+    from .models import CannedResponse
+
+    return authz.get_or_deny(CannedResponse.objects.all(), pk)
+
+
+def counselors_to_assign():
+    from accounts.selectors import users_with_roles
+    from core.roles import Role
+
+    return users_with_roles(Role.COUNSELOR, Role.SUPERVISOR)
+
+
+def live_board(user, *, now: datetime.datetime) -> dict[str, object]:
+    """Every conversation not closed with its counselor and escalation, and each counselor's
+    load (a fixed number of queries)."""
+    if not authz.is_supervisor(user):
+        return {"rows": [], "load": []}
+    rows = list(
+        _annotated(conversations_for(user), now)
+        .exclude(status=Conversation.Status.RESOLVED)
+        .order_by("-urgent", "-has_risk", "opened_at", "pk")
+    )
+    from .services.conversations import cap
+
+    held: dict[int, int] = {}
+    for row in rows:
+        if row.status == Conversation.Status.OPEN and row.assigned_to_id:
+            held[row.assigned_to_id] = held.get(row.assigned_to_id, 0) + 1
+    from accounts.selectors import users_with_roles
+    from core.roles import Role
+
+    people = {u.pk: u for u in users_with_roles(Role.COUNSELOR)}
+    for row in rows:
+        if row.assigned_to_id and row.assigned_to_id not in people:
+            people[row.assigned_to_id] = row.assigned_to
+    load = sorted(
+        ((person, held.get(pk, 0), cap()) for pk, person in people.items()),
+        key=lambda item: (-item[1], str(item[0])),
+    )
+    return {"rows": rows, "load": load}
+
+
+def home_for(user) -> dict[str, object]:
+    """The counselor's home block: the queue's length and her open conversations."""
+    counts = inbox_counts(user)
+    mine = list(
+        conversations_for(user)
+        .filter(status=Conversation.Status.OPEN, assigned_to=user)
+        .order_by("last_incoming_at", "pk")[:5]
+    )
+    return {"counts": counts, "mine": mine}
+
+
+def inbox_version() -> str:
+    """Changes whenever a conversation, a message or an escalation does (one query)."""
+    from django.db.models import Max
+
+    from .models import ConversationEvent, Escalation
+
+    row = Message.objects.aggregate(
+        last=Max("pk"), sending=Count("pk", filter=Q(status=Message.Status.SENDING))
+    )
+    events = ConversationEvent.objects.aggregate(last=Max("pk"))["last"]
+    escalations = Escalation.objects.aggregate(
+        last=Max("pk"), open=Count("pk", filter=Q(answered_at__isnull=True))
+    )
+    return f"{row['last']}.{row['sending']}.{events}.{escalations['last']}.{escalations['open']}"
+
+
+def conversation_version(conversation: Conversation) -> str:
+    """Changes whenever one of its messages, its status or its escalations do."""
+    from django.db.models import Max
+
+    row = conversation.messages.aggregate(
+        last=Max("pk"),
+        sending=Count("pk", filter=Q(status=Message.Status.SENDING)),
+        failed=Count("pk", filter=Q(status=Message.Status.FAILED)),
+        retracted=Count("pk", filter=Q(retracted_at__isnull=False)),
+        edited=Max("edited_at"),
+    )
+    state = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .values_list("status", "assigned_to_id")
+        .first()
+    )
+    waiting = conversation.escalations.filter(answered_at__isnull=True).count()
+    return ".".join(str(v) for v in (*row.values(), *(state or ()), waiting))

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import Message
-from .services import events, media, outbound
+from .services import events, inbox, media, outbound
 
 
 @shared_task
@@ -55,3 +55,9 @@ def fetch_media(message_id: int) -> str | None:
 @shared_task
 def sweep_media() -> int:
     return media.media_fetch_pending()
+
+
+@shared_task
+def alert_overtime_escalations() -> int:
+    """Escalations a supervisor has not answered in time: every supervisor is told, once."""
+    return inbox.escalations_alert_overtime()

@@ -405,6 +405,14 @@ LINE_API_DATA_BASE_URL = _url(
 LINE_COUNSELOR_CAP = env.int("LINE_COUNSELOR_CAP", default=3)
 if LINE_COUNSELOR_CAP < 1:
     raise ImproperlyConfigured("LINE_COUNSELOR_CAP must be 1 or more.")
+# Minutes an escalation may wait for a supervisor before every supervisor is alerted.
+LINE_ESCALATION_OVERTIME_MINUTES = env.int("LINE_ESCALATION_OVERTIME_MINUTES", default=10)
+# Minutes without a word from her, after our last message, before closing as "no reply" is offered.
+LINE_NO_REPLY_MINUTES = env.int("LINE_NO_REPLY_MINUTES", default=30)
+# Seconds between the inbox pages' refreshes.
+LINE_INBOX_POLL_SECONDS = env.int("LINE_INBOX_POLL_SECONDS", default=5)
+if min(LINE_ESCALATION_OVERTIME_MINUTES, LINE_NO_REPLY_MINUTES, LINE_INBOX_POLL_SECONDS) < 1:
+    raise ImproperlyConfigured("The LINE inbox's minutes and seconds must be 1 or more.")
 
 # Absolute links in e-mails (notifications) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

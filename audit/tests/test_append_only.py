@@ -33,6 +33,7 @@ from core.roles import Role
 from followups.tests.factories import FollowUpFactory
 from line.models import Conversation, ConversationEvent, LineUser
 from line.services.autoreplies import autoreply_text_update
+from line.services.inbox import canned_response_save
 from line.services.settings import channel_settings_update
 from openings.models import OpeningException, OpeningRule
 from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
@@ -85,6 +86,7 @@ APPEND_ONLY = [
     "activities.SessionRegistrationEvent",
     "activities.ExpertDayEvent",
     "activities.ExpertBookingEvent",
+    "line.CannedResponseEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -210,6 +212,7 @@ def a_row_in_every_table():
         by=staff,
     )
     activity_services.expert_book(slot=day.slots.get(), client=kept, referral_note="メモ", by=staff)
+    canned_response_save(title="挨拶", text="ご連絡ありがとうございます。", by=staff)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

@@ -21,7 +21,7 @@ from accounts.models import User
 from accounts.selectors import users_with_roles
 from cases.models import Client, Consultation
 from cases.services.clients import client_create
-from cases.services.consultations import consultation_record
+from cases.services.consultations import consultation_record, consultation_update
 from core import authz
 from core.roles import Role
 from openings.models import Channel
@@ -240,13 +240,28 @@ def conversation_close(
     if problems := hooks.close_problems(conversation):
         raise ValidationError(problems, code="guarded")
     now = timezone.now()
-    if main_concern:
+    # The chat's last message; a chat of one message ends when the counselor closes it.
+    ended_at = (
+        conversation.last_message_at
+        if conversation.last_message_at > conversation.opened_at
+        else max(now, conversation.opened_at + datetime.timedelta(minutes=1))
+    )
+    if main_concern and conversation.consultation_id:
+        # Recorded already (a counselor began it from her page): completed with the chat's end.
+        conversation.consultation = consultation_update(
+            consultation=conversation.consultation,
+            by=by,
+            ended_at=max(ended_at, conversation.consultation.started_at),
+            main_concern=main_concern,
+            topics=list(topics),
+        )
+    elif main_concern:
         counselors = [conversation.assigned_to or by]
         conversation.consultation = consultation_record(
             client=conversation.client,
             kind=Consultation.Kind.LINE,
             started_at=conversation.opened_at,
-            ended_at=max(conversation.last_message_at, conversation.opened_at),
+            ended_at=ended_at,
             counselors=counselors,
             main_concern=main_concern,
             topics=list(topics),
@@ -259,6 +274,10 @@ def conversation_close(
     conversation.closed_by = by
     conversation.save(update_fields=["status", "outcome", "closed_at", "closed_by", "consultation"])
     _event(conversation, ConversationEvent.Kind.CLOSED, by=by, at=now, before=before, after=outcome)
+    # Nobody needs to answer a call for help on a conversation that has ended.
+    conversation.escalations.filter(answered_at__isnull=True).update(
+        answered_by=by, answered_at=now
+    )
     for hook in hooks.after_close:
         hook.run(conversation=conversation, by=by, options=dict(options or {}))
     return conversation

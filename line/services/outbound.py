@@ -167,9 +167,21 @@ def message_send(*, message_id: int, now: datetime.datetime | None = None) -> st
 @transaction.atomic
 def message_retry(*, message: Message, by: User) -> Message:
     """A counselor sends a failed message again (same retry key: never delivered twice)."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from core import authz
+
     from ..tasks import send_message
 
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    # A retry racing the sweep or a second click: the row lock lets one of them through.
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation")
+        .get(pk=message.pk)
+    )
+    if not (message.conversation.assigned_to_id == by.pk or authz.is_supervisor(by)):
+        raise PermissionDenied(_("Claim the conversation before you reply."))
     if message.status != Message.Status.FAILED:
         return message
     message.status = Message.Status.SENDING

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from line.models import Conversation, Message
 from line.services import outbound
+from line.services.conversations import conversation_claim
 from line.services.events import events_sweep
 
 from .conftest import TOKEN, USER, text_event
@@ -126,6 +127,8 @@ def test_a_failed_message_retried_by_the_counselor_keeps_its_key(
     _send_until_done(message)
     assert message.status == Message.Status.FAILED
     key = message.retry_key
+    # Only the counselor holding the conversation (or a supervisor) sends it again.
+    conversation_claim(conversation=conversation, by=counselor)
     outbound.message_retry(message=message, by=counselor)
     assert _send_until_done(message) == [Message.Status.SENT]
     assert message.retry_key == key

@@ -1,4 +1,5 @@
-"""The coordinators' automatic-reply texts and the supervisors' channel settings."""
+"""The coordinators' automatic-reply texts and canned responses, the supervisors' channel
+settings."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from core import authz
 from tsunagari.forms import form_add_service_errors
 
 from .. import selectors
-from ..forms import AutoReplyTextForm, ChannelSettingsForm
+from ..forms import AutoReplyTextForm, CannedResponseForm, ChannelSettingsForm
 from ..models import AutoReplyText
 from ..services.autoreplies import autoreply_text_update
+from ..services.inbox import canned_response_save
 from ..services.settings import channel_settings_update
 
 
@@ -77,3 +79,60 @@ def channel_settings(request: HttpRequest) -> HttpResponse:
             return redirect("line:settings")
         return render(request, "line/settings.html", {"form": form}, status=400)
     return render(request, "line/settings.html", {"form": form})
+
+
+# --- canned responses (定型文), kept by coordinators -----------------------------------------
+
+
+@login_required
+@require_GET
+def canned_list(request: HttpRequest) -> HttpResponse:
+    authz.require(request.user, "line.edit_canned_responses")
+    return render(
+        request,
+        "line/canned_list.html",
+        {"responses": list(selectors.canned_responses(active_only=False))},
+    )
+
+
+def _canned_form(request: HttpRequest, response) -> HttpResponse:
+    authz.require(request.user, "line.edit_canned_responses")
+    initial = (
+        {
+            "title": response.title,
+            "text": response.text,
+            "order": response.order,
+            "active": response.active,
+        }
+        if response
+        else None
+    )
+    form = CannedResponseForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                canned_response_save(response=response, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The canned response was saved."))
+                return redirect("line:canned")
+        status = 400
+    else:
+        status = 200
+    return render(
+        request, "line/canned_form.html", {"form": form, "response": response}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def canned_create(request: HttpRequest) -> HttpResponse:
+    return _canned_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    authz.require(request.user, "line.edit_canned_responses")
+    return _canned_form(request, selectors.canned_response_get(pk))

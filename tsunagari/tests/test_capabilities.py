@@ -79,6 +79,8 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "line.work_with_conversations": (None, CASEWORKERS),
     "line.edit_autoreplies": (None, {"coordinator", "supervisor", "superuser"}),
     "line.change_settings": (None, SUPERVISORS),
+    "line.supervise_conversations": (None, SUPERVISORS),
+    "line.edit_canned_responses": (None, {"coordinator", "supervisor", "superuser"}),
     "line.use_simulator": (None, ANY_ROLE),
     "supplies.view_stock": (None, CASEWORKERS | {"coordinator"}),
     "supplies.manage_stock": (None, {"coordinator", "supervisor", "superuser"}),

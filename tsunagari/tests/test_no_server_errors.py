@@ -42,8 +42,13 @@ from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from followups.services import followup_create
 from line import webhook as line_webhook
-from line.models import WebhookEvent
+from line.models import CannedResponse, Escalation, WebhookEvent
+from line.models import Conversation as LineConversation
+from line.models import Message as LineMessage
+from line.services import conversations as line_conversations
 from line.services import events as line_events
+from line.services import inbox as line_inbox
+from line.services import outbound as line_outbound
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 from openings.models import Channel, OpeningException
@@ -299,6 +304,20 @@ def world(counselor, colleague, supervisor, expert) -> World:
         objects.setdefault(type(record), []).append(record)
     for record in [peer, registration, expert_day, booking, feed_token]:
         objects.setdefault(type(record), []).append(record)
+    # The inbox: her conversation held by the counselor, escalated, with a reply that failed;
+    # a canned response.
+    conversation = LineConversation.objects.get()
+    line_conversations.conversation_claim(conversation=conversation, by=counselor)
+    escalation = line_inbox.conversation_escalate(
+        conversation=conversation, kind="life", by=counselor
+    )
+    reply = line_outbound.message_queue(conversation=conversation, text="こんにちは", by=counselor)
+    LineMessage.objects.filter(pk=reply.pk).update(status="failed", failure_reason="gave_up:x")
+    canned = line_inbox.canned_response_save(title="挨拶", text="こんにちは", by=supervisor)
+    objects[LineConversation] = [conversation]
+    objects[LineMessage] = [reply, *conversation.messages.filter(direction="in")]
+    objects[Escalation] = [escalation]
+    objects[CannedResponse] = [canned]
     return objects
 
 
