@@ -14,6 +14,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("referrals/", include("referrals.urls")),
     path("line/", include("line.urls")),
+    path("linecare/", include("linecare.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
