@@ -76,6 +76,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "line.edit_autoreplies": (None, {"coordinator", "supervisor", "superuser"}),
     "line.change_settings": (None, SUPERVISORS),
     "line.use_simulator": (None, ANY_ROLE),
+    "linecare.edit_risk_expressions": (None, {"coordinator", "supervisor", "superuser"}),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 

@@ -39,8 +39,10 @@ from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from followups.services import followup_create
 from line import webhook as line_webhook
-from line.models import WebhookEvent
+from line.models import Conversation, WebhookEvent
 from line.services import events as line_events
+from linecare.models import Protocol
+from linecare.services.protocols import protocol_open
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 from openings.models import Channel, OpeningException
@@ -235,7 +237,8 @@ def world(counselor, colleague, supervisor, expert) -> World:
                             "source": {"type": "user", "userId": "U" + "9" * 32},
                             "webhookEventId": "01WALK0000000000000000000",
                             "deliveryContext": {"isRedelivery": False},
-                            "message": {"id": "1", "type": "text", "text": "こんにちは"},
+                            # A risk word: the triage marks the conversation urgent.
+                            "message": {"id": "1", "type": "text", "text": "もう死にたい"},
                         }
                     ]
                 }
@@ -244,6 +247,15 @@ def world(counselor, colleague, supervisor, expert) -> World:
     )[0]
     line_events.event_process(event_id=line_event)
     objects[WebhookEvent] = [WebhookEvent.objects.get(pk=line_event)]
+    # LINE care: the imminent-risk protocol opened on that urgent conversation.
+    conversation = Conversation.objects.get(line_user__line_user_id="U" + "9" * 32)
+    objects[Conversation] = [conversation]
+    objects[Protocol] = [
+        protocol_open(
+            conversation=conversation, by=counselor, wish_to_die="yes", plan="no",
+            means="unknown", time_frame="no", alone="yes",
+        )
+    ]  # fmt: skip
     return objects
 
 
