@@ -13,7 +13,7 @@ import pgtrigger
 from django.db.models import Model
 
 from accounts.demo import COUNSELORS, SUPERVISOR
-from core.demo import delete_rows
+from core.demo import delete_rows, history_of, trigger_uris
 from core.registry import DemoContext
 from core.time import start_of_day
 from line.models import Conversation, Message
@@ -44,6 +44,12 @@ def _demo_conversations():
 
 
 def seed(ctx: DemoContext) -> Mapping[str, int]:
+    # No insert history for demo rows (core.demo.trigger_uris).
+    with pgtrigger.ignore(*trigger_uris(*tables())):
+        return _seed(ctx)
+
+
+def _seed(ctx: DemoContext) -> Mapping[str, int]:
     users = ctx.shared["users"]
     rng = random.Random(f"{ctx.seed}:linecare")
     since = start_of_day(datetime.date(2022, 4, 1))
@@ -141,15 +147,15 @@ def present(ctx: DemoContext) -> Mapping[str, int]:
 def delete(ctx: DemoContext) -> int:
     conversations = _demo_conversations()
     protocols = Protocol.objects.filter(conversation__in=conversations)
-    with (
-        pgtrigger.ignore("linecare.RiskHit:linecare_riskhit_append_only"),
-        pgtrigger.ignore("linecare.ProtocolCall:linecare_protocolcall_append_only"),
-    ):
+    surveys = SurveyResponse.objects.filter(conversation__in=conversations)
+    with pgtrigger.ignore(*trigger_uris(*tables())):
         return delete_rows(
             ProtocolCall.objects.filter(protocol__in=protocols),
+            history_of(Protocol, protocols),
             protocols,
             RiskHit.objects.filter(conversation__in=conversations),
-            SurveyResponse.objects.filter(conversation__in=conversations),
+            history_of(SurveyResponse, surveys),
+            surveys,
         )
 
 
