@@ -95,3 +95,59 @@ def search_grams(key: str) -> list[str]:
     if len(key) <= 2:
         return [key] if key else []
     return sorted({key[i : i + 2] for i in range(len(key) - 1)})
+
+
+# Emoji that say a risk word on their own, read as that word before matching; every other
+# emoji, symbol, punctuation mark and space is dropped, so "死 に た い", "死.に.た.い" and
+# "死🙏にたい" read as 死にたい.
+_EMOJI_WORDS = {
+    "🔪": "刃物",
+    "🗡": "刃物",
+    "💊": "薬",
+    "🩸": "血",
+    "🤰": "妊娠",
+    "🤰🏻": "妊娠",
+    "👊": "殴",
+    "🤛": "殴",
+    "🤜": "殴",
+    "🪢": "首吊り",
+    "⚰": "死",
+    "💀": "死",
+}
+
+
+def _droppable(ch: str) -> bool:
+    # Punctuation (P*), symbols (S*: emoji, ☆, ♪, ー is Lm and stays), separators (Z*) and
+    # format/control characters (ZWJ, variation selectors, skin tones are Sk/Cf/Mn).
+    category = unicodedata.category(ch)
+    return category[0] in "PSZC" or (category == "Mn" and 0xFE00 <= ord(ch) <= 0xFE0F)
+
+
+def triage_key(text: str | None) -> str:
+    """The form of `text` that the LINE risk triage compares, on both sides (the expression
+    list and her message): `search_key` (width, case, katakana, small kana, long vowels,
+    spaces), plus
+
+    - a few emoji that carry a risk word on their own become that word (🔪 → 刃物, 💊 → 薬,
+      🤰 → 妊娠, 👊 → 殴, 💀 → 死);
+    - every other emoji, symbol, punctuation mark and invisible character is dropped, even
+      inside a word: 死.に.た.い, 死〜にたい (after a kana 〜 is a long vowel, so it stays as
+      the vowel: しーにたい is not しにたい), 死🙏にたい, 消え・たい → the same key;
+    - a long-vowel mark that `search_key` could not read (after a kanji) is dropped, and a
+      vowel that only lengthens the kana before it is dropped too, so a drawn-out word keys
+      as the plain one: しにたーい, しにたぁぁい, しにたいいい → しにたい (both sides are keyed
+      alike, so せいり → せり harms no match).
+
+    Quotation marks are dropped too: the triage handles quotations before keying.
+    """
+    text = text or ""
+    for emoji, word in _EMOJI_WORDS.items():
+        text = text.replace(emoji, word)
+    out: list[str] = []
+    for ch in search_key(text):
+        if ch == "ー" or _droppable(ch):
+            continue
+        if ch in "あいうえお" and out and _VOWEL_AFTER.get(out[-1]) == ch:
+            continue
+        out.append(ch)
+    return "".join(out)

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "privacy",
     "line",
     "agenda",
+    "linecare",
     "reports",
 ]
 
@@ -402,6 +403,13 @@ LINE_API_DATA_BASE_URL = _url(
     "LINE_API_DATA_BASE_URL", {"http", "https"}, default="https://api-data.line.me"
 )
 # How many LINE conversations a counselor may hold at once before she cannot claim another.
+# The key that signs the survey's postback data (HMAC-SHA256); derived from SECRET_KEY when
+# unset, so changing either invalidates the quick replies already sent.
+LINE_SURVEY_SIGNING_KEY = env.str("LINE_SURVEY_SIGNING_KEY", default="").strip()
+# A survey's quick replies are answered for this many hours after it was sent.
+LINE_SURVEY_VALID_HOURS = env.int("LINE_SURVEY_VALID_HOURS", default=72)
+if LINE_SURVEY_VALID_HOURS < 1:
+    raise ImproperlyConfigured("LINE_SURVEY_VALID_HOURS must be 1 or more.")
 LINE_COUNSELOR_CAP = env.int("LINE_COUNSELOR_CAP", default=3)
 if LINE_COUNSELOR_CAP < 1:
     raise ImproperlyConfigured("LINE_COUNSELOR_CAP must be 1 or more.")

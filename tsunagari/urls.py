@@ -14,6 +14,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("referrals/", include("referrals.urls")),
     path("line/", include("line.urls")),
+    path("linecare/", include("linecare.urls")),
     path("reports/", include("reports.urls")),
     path("supplies/", include("supplies.urls")),
     path("activities/", include("activities.urls")),

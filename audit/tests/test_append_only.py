@@ -31,10 +31,13 @@ from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactor
 from core.append_only import NO_TRUNCATE, append_only_models
 from core.roles import Role
 from followups.tests.factories import FollowUpFactory
-from line.models import Conversation, ConversationEvent, LineUser
+from line.models import Conversation, ConversationEvent, LineUser, Message
 from line.services.autoreplies import autoreply_text_update
 from line.services.inbox import canned_response_save
 from line.services.settings import channel_settings_update
+from linecare.models import RiskHit, SurveyResponse
+from linecare.services import protocols as protocol_services
+from linecare.services.triage import risk_expression_save
 from openings.models import OpeningException, OpeningRule
 from privacy.models import AnonymisationRecord, ConsentWithdrawal, ErasureRequest
 from referrals import services as referral_services
@@ -87,6 +90,11 @@ APPEND_ONLY = [
     "activities.ExpertDayEvent",
     "activities.ExpertBookingEvent",
     "line.CannedResponseEvent",
+    "linecare.RiskHit",
+    "linecare.ProtocolCall",
+    "linecare.RiskExpressionEvent",
+    "linecare.ProtocolEvent",
+    "linecare.SurveyResponseEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -213,6 +221,27 @@ def a_row_in_every_table():
     )
     activity_services.expert_book(slot=day.slots.get(), client=kept, referral_note="メモ", by=staff)
     canned_response_save(title="挨拶", text="ご連絡ありがとうございます。", by=staff)
+    # LINE care: a hit, a protocol with its call, an expression, a survey.
+    message = Message.objects.create(
+        conversation=conversation, direction="in", text="死にたい", sent_at=now, status="received"
+    )
+    RiskHit.objects.create(
+        conversation=conversation, message=message, categories=["suicidal"], words=["死にたい"],
+        at=now,
+    )  # fmt: skip
+    Conversation.objects.filter(pk=conversation.pk).update(urgent=True, category="suicidal")
+    conversation.refresh_from_db()
+    protocol = protocol_services.protocol_open(
+        conversation=conversation, by=staff, wish_to_die="yes", plan="no", means="no",
+        time_frame="no", alone="yes",
+    )  # fmt: skip
+    protocol_services.protocol_call_record(
+        protocol=protocol, to="ambulance", called_at=now, called_by=staff, consent=True, by=staff
+    )
+    risk_expression_save(
+        category="suicidal", kind="match", phrase="試験の語", active=True, by=staff
+    )
+    SurveyResponse.objects.create(conversation=conversation, line_user=line_user, sent_at=now)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

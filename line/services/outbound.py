@@ -17,7 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from linebot.v3.messaging import (
+    PostbackAction,
     PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
     ReplyMessageRequest,
     TextMessage,
 )
@@ -48,8 +51,10 @@ def message_queue(
     auto_reply: str = "",
     reply_token: str = "",
     reply_token_at: datetime.datetime | None = None,
+    quick_reply: list[dict[str, str]] | None = None,
 ) -> Message:
-    """An outgoing message row; the send is enqueued after commit."""
+    """An outgoing message row; the send is enqueued after commit. `quick_reply` lists
+    postback buttons under it ({"label", "data", "text"}: the survey's answers)."""
     from ..tasks import send_message
 
     now = timezone.now()
@@ -68,11 +73,29 @@ def message_queue(
         if reply_token and reply_token_at
         else None,
         sent_by=by,
+        detail={"quick_reply": quick_reply} if quick_reply else {},
     )
     if conversation.last_message_at < now:
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     send_message.apply_async_on_commit((message.pk,), retry=False)  # the sweep re-finds it
     return message
+
+
+def _text_message(message: Message) -> TextMessage:
+    items = (message.detail or {}).get("quick_reply") or []
+    if not items:
+        return TextMessage(text=message.text)
+    return TextMessage(
+        text=message.text,
+        quick_reply=QuickReply(
+            items=[
+                QuickReplyItem(
+                    action=PostbackAction(label=i["label"], data=i["data"], display_text=i["text"])
+                )
+                for i in items
+            ]
+        ),
+    )
 
 
 def backoff(attempt: int) -> float:
@@ -123,13 +146,13 @@ def message_send(*, message_id: int, now: datetime.datetime | None = None) -> st
             if use_reply:
                 line.reply_message(
                     ReplyMessageRequest(
-                        reply_token=message.reply_token, messages=[TextMessage(text=message.text)]
+                        reply_token=message.reply_token, messages=[_text_message(message)]
                     ),
                     _request_timeout=api.TIMEOUT,
                 )
             else:
                 line.push_message(
-                    PushMessageRequest(to=to, messages=[TextMessage(text=message.text)]),
+                    PushMessageRequest(to=to, messages=[_text_message(message)]),
                     x_line_retry_key=str(message.retry_key),
                     _request_timeout=api.TIMEOUT,
                 )

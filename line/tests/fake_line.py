@@ -2,9 +2,10 @@
 LINE answers, so the tests exercise the SDK, HTTP and our handling of each answer.
 
 It checks the bearer token, the paths and the JSON bodies (a push needs `to` and 1-5 text
-messages of 1-5,000 characters), remembers the X-Line-Retry-Key of every accepted push (the
-same key again → 409, as LINE answers), takes each reply token once, serves message content,
-and can be told to answer the next requests with 429, 500 or slowly.
+messages of 1-5,000 characters, any quick-reply postback buttons within LINE's limits),
+remembers the X-Line-Retry-Key of every accepted push (the same key again → 409, as LINE
+answers), takes each reply token once, serves message content, and can be told to answer
+the next requests with 429, 500 or slowly.
 """
 
 from __future__ import annotations
@@ -56,6 +57,28 @@ def _valid_messages(messages: Any) -> bool:
             return False
         text = m.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= 5000:
+            return False
+        if "quickReply" in m and not _valid_quick_reply(m["quickReply"]):
+            return False
+    return True
+
+
+def _valid_quick_reply(quick: Any) -> bool:
+    """At most 13 buttons; a postback action has a label of 1-20 characters and data of
+    1-300, as LINE checks them."""
+    items = quick.get("items") if isinstance(quick, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= 13:
+        return False
+    for item in items:
+        action = item.get("action") if isinstance(item, dict) else None
+        if not isinstance(action, dict) or item.get("type") != "action":
+            return False
+        if action.get("type") != "postback":
+            return False
+        label, data = action.get("label"), action.get("data")
+        if not isinstance(label, str) or not 1 <= len(label) <= 20:
+            return False
+        if not isinstance(data, str) or not 1 <= len(data) <= 300:
             return False
     return True
 

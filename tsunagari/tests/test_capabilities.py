@@ -96,6 +96,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "activities.view_activity_figures": (None, CASEWORKERS | {"coordinator"}),
     "agenda.view_calendar": (None, ANY_ROLE),
     "agenda.use_feed": (None, ANY_ROLE),
+    "linecare.edit_risk_expressions": (None, {"coordinator", "supervisor", "superuser"}),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 

@@ -42,13 +42,15 @@ from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from followups.services import followup_create
 from line import webhook as line_webhook
-from line.models import CannedResponse, Escalation, WebhookEvent
+from line.models import CannedResponse, Conversation, Escalation, WebhookEvent
 from line.models import Conversation as LineConversation
 from line.models import Message as LineMessage
 from line.services import conversations as line_conversations
 from line.services import events as line_events
 from line.services import inbox as line_inbox
 from line.services import outbound as line_outbound
+from linecare.models import Protocol
+from linecare.services.protocols import protocol_open
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 from openings.models import Channel, OpeningException
@@ -291,7 +293,8 @@ def world(counselor, colleague, supervisor, expert) -> World:
                             "source": {"type": "user", "userId": "U" + "9" * 32},
                             "webhookEventId": "01WALK0000000000000000000",
                             "deliveryContext": {"isRedelivery": False},
-                            "message": {"id": "1", "type": "text", "text": "こんにちは"},
+                            # A risk word: the triage marks the conversation urgent.
+                            "message": {"id": "1", "type": "text", "text": "もう死にたい"},
                         }
                     ]
                 }
@@ -318,6 +321,15 @@ def world(counselor, colleague, supervisor, expert) -> World:
     objects[LineMessage] = [reply, *conversation.messages.filter(direction="in")]
     objects[Escalation] = [escalation]
     objects[CannedResponse] = [canned]
+    # LINE care: the imminent-risk protocol opened on that urgent conversation.
+    conversation = Conversation.objects.get(line_user__line_user_id="U" + "9" * 32)
+    objects[Conversation] = [conversation]
+    objects[Protocol] = [
+        protocol_open(
+            conversation=conversation, by=counselor, wish_to_die="yes", plan="no",
+            means="unknown", time_frame="no", alone="yes",
+        )
+    ]  # fmt: skip
     return objects
 
 
