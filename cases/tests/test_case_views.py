@@ -379,9 +379,9 @@ def test_case_page_runs_a_fixed_number_of_queries(
     # +7 for the referrals app's registrations: its timeline provider (transitions,
     # accompaniments, meetings), its open items on closing (referrals, accompaniments) and
     # its section (the case's referrals, its accompaniments).
-    # +3 for the timeline providers of activities (session registrations, expert bookings)
-    # and supplies (handouts), one query each.
-    with django_assert_max_num_queries(36):
+    # +4 for the timeline providers of activities (session registrations, expert bookings),
+    # supplies (handouts) and LINE care (imminent-risk protocols), one query each.
+    with django_assert_max_num_queries(37):
         response = client.get(_detail(case))
     assert response.status_code == 200
     assert len(response.context["timeline"]) >= 5 * n

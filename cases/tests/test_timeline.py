@@ -114,8 +114,8 @@ def test_it_runs_a_fixed_number_of_queries(counselor, n, django_assert_num_queri
     # app's visits (tests/testapp, installed by the test settings); the referrals provider:
     # 9 referral transitions, 10 accompaniments, 11 meetings that discussed the case; the
     # activities provider: 12 session registrations, 13 expert bookings; the supplies
-    # provider: 14 handouts.
-    with django_assert_num_queries(14):
+    # provider: 14 handouts; the LINE care provider: 15 imminent-risk protocols.
+    with django_assert_num_queries(15):
         entries = case_timeline(case)
     # per kind: n consultations, n notes, 2n goal, 2n action, n status + opened, 2n follow-up
     assert len(entries) == n + n + 2 * n + 2 * n + (n + 1) + 2 * n

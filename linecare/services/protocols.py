@@ -84,6 +84,9 @@ def protocol_call_record(
         )
     if called_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"called_at": _("The call time cannot be in the future.")})
+    # A call belongs to this protocol: not days before it was opened (nor year 1).
+    if called_at < protocol.opened_at - datetime.timedelta(days=1):
+        raise ValidationError({"called_at": _("The call time is before the protocol was opened.")})
     return ProtocolCall.objects.create(
         protocol=protocol,
         to=to,

@@ -294,6 +294,6 @@ def test_board_directory_and_case_page_run_a_fixed_number_of_queries(
         assert client.get(reverse("referrals:agenda")).status_code == 200
     # The case page: its own budget (cases/tests) plus this app's section: referrals,
     # accompaniments and their counselors (and the other apps' timeline providers, one query
-    # each since activities and supplies registered theirs).
-    with django_assert_max_num_queries(35):
+    # each since activities, supplies and LINE care registered theirs).
+    with django_assert_max_num_queries(36):
         assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
