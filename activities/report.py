@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from core import registry
-from core.figures import UNIT_PEOPLE, UNIT_TIMES
+from core.figures import UNIT_PEOPLE, UNIT_TIMES, unflatten
 
 from . import selectors
 
@@ -19,16 +19,8 @@ OWN = ("expert.legal.sessions", "expert.health.sessions", "peer_support.")
 
 
 def report_numbers(start: datetime.date, end: datetime.date) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for key, value in selectors.report_numbers(start, end).items():
-        if not key.startswith(OWN):
-            continue
-        *parents, last = key.split(".")
-        holder = nested
-        for part in parents:
-            holder = holder.setdefault(part, {})
-        holder[last] = value
-    return nested
+    found = selectors.report_numbers(start, end)
+    return unflatten({key: value for key, value in found.items() if key.startswith(OWN)})
 
 
 def report_rows(numbers: Mapping[str, Any]) -> Iterable[registry.ReportRow]:

@@ -60,6 +60,18 @@ def flatten(nested: Mapping[str, Any], path: str = "") -> dict[str, Any]:
     return flat
 
 
+def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """{"line.follows": 3} → {"line": {"follows": 3}}: flatten's inverse."""
+    nested: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        *parents, last = dotted.split(".")
+        holder = nested
+        for part in parents:
+            holder = holder.setdefault(part, {})
+        holder[last] = value
+    return nested
+
+
 def dig(nested: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
     """The value under a dotted key, or `default`."""
     value: Any = nested

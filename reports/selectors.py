@@ -8,7 +8,6 @@ Every section aggregates in the database, so the number of queries does not grow
 
 from __future__ import annotations
 
-import copy
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
-from core.figures import deep_merge, dig, flatten  # noqa: F401 (flatten: the downloads)
+from core.figures import deep_merge, dig, flatten, unflatten
 from core.time import fiscal_year_start, local_date
 
 # Below this many women a figure is not shown outside the programme (it could name her).
@@ -180,16 +179,12 @@ def kpi_table(numbers: Mapping[str, Any], previous: Mapping[str, Any] | None) ->
 
 def suppressed(numbers: Mapping[str, Any]) -> dict[str, Any]:
     """A copy for outside the programme: counts of women from 1 to 4 read "<5"."""
-    out = copy.deepcopy(dict(numbers))
+    flat = flatten(numbers)
     for row in report_rows(numbers):
-        value = dig(out, row.key)
+        value = flat.get(row.key)
         if row.people and isinstance(value, int) and 0 < value < SMALL_CELL:
-            *parents, last = row.key.split(".")
-            holder = out
-            for part in parents:
-                holder = holder[part]
-            holder[last] = SMALL_CELL_TEXT
-    return out
+            flat[row.key] = SMALL_CELL_TEXT
+    return unflatten(flat)
 
 
 def months_of(period: Period) -> list[str]:

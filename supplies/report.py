@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import registry
-from core.figures import UNIT_PACKS, dig
+from core.figures import UNIT_PACKS, dig, unflatten
 
 from . import selectors
 from .models import SITE_TYPES, Item, SiteType
@@ -19,14 +19,7 @@ MAIN_ITEM = "pads_28"  # the report counts packs of pads; bags and leaflets go w
 
 
 def report_numbers(start: datetime.date, end: datetime.date) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for key, value in selectors.report_numbers(start, end).items():
-        *parents, last = key.split(".")
-        holder = nested
-        for part in parents:
-            holder = holder.setdefault(part, {})
-        holder[last] = value
-    return nested
+    return unflatten(selectors.report_numbers(start, end))
 
 
 def report_rows(numbers: Mapping[str, Any]) -> Iterable[registry.ReportRow]:

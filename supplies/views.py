@@ -9,7 +9,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from cases.selectors.access import consultations_visible_to
 from core import authz, exports
 from core.paging import paginate
 from core.time import fiscal_year_start, local_date
-from tsunagari.forms import form_add_service_errors
+from tsunagari.forms import form_attempt
 
 from . import charts, selectors, services
 from .forms import (
@@ -45,19 +45,6 @@ from .forms import (
     TransferForm,
 )
 from .models import SITE_TYPES, SiteRequest, SiteType, StockMovement
-
-
-def _attempt(request: HttpRequest, form, act, done: str) -> bool:
-    try:
-        act()
-    except ValidationError as exc:
-        form_add_service_errors(form, exc)
-        return False
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-        return False
-    messages.success(request, done)
-    return True
 
 
 @login_required
@@ -130,7 +117,7 @@ def movement_new(request: HttpRequest, kind: str) -> HttpResponse:
             def act():
                 return services.stock_distribute(source=d["source"], target=d["target"], **common)
 
-        if _attempt(request, form, act, _("The movement is recorded.")):
+        if form_attempt(request, form, act, _("The movement is recorded.")):
             return redirect("supplies:overview")
     status = 400 if request.method == "POST" else 200
     return render(
@@ -147,7 +134,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _attempt(
+        if form_attempt(
             request,
             form,
             lambda: services.stock_adjust(
@@ -178,7 +165,7 @@ def count(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _attempt(
+        if form_attempt(
             request,
             form,
             lambda: services.stock_count_record(
@@ -313,7 +300,7 @@ def reverse_batch(request: HttpRequest, pk: int) -> HttpResponse:
     """A reversal of the submission `pk` belongs to; refused, the form comes back with why."""
     [first, *_rest] = selectors.batch_movements(request.user, pk)
     form = ReverseForm(request.POST)
-    if form.is_valid() and _attempt(
+    if form.is_valid() and form_attempt(
         request,
         form,
         lambda: services.stock_batch_reverse(
@@ -364,7 +351,7 @@ def handout(request: HttpRequest, consultation_pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _attempt(
+        if form_attempt(
             request,
             form,
             lambda: services.stock_hand_out(
@@ -441,7 +428,7 @@ def places(request: HttpRequest) -> HttpResponse:
     form = PlaceForm(request.POST or None)
     if request.method == "POST":
         authz.require(request.user, "supplies.manage_stock")
-        if form.is_valid() and _attempt(
+        if form.is_valid() and form_attempt(
             request,
             form,
             lambda: services.place_create(by=request.user, **form.cleaned_data),
@@ -476,7 +463,7 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         if "save_place" in request.POST and form.is_valid():
-            if _attempt(
+            if form_attempt(
                 request,
                 form,
                 lambda: services.place_update(place=place, by=request.user, **form.cleaned_data),
@@ -485,7 +472,7 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("supplies:places")
         elif "save_minimum" in request.POST and minimum_form.is_valid():
             d = minimum_form.cleaned_data
-            if _attempt(
+            if form_attempt(
                 request,
                 minimum_form,
                 lambda: services.stock_minimum_set(
@@ -517,7 +504,7 @@ def requests(request: HttpRequest) -> HttpResponse:
         authz.require(request.user, "supplies.manage_stock")
         if form.is_valid():
             d = form.cleaned_data
-            if _attempt(
+            if form_attempt(
                 request,
                 form,
                 lambda: services.site_request_create(

@@ -20,11 +20,11 @@ from audit.models import AccessLog
 from core import authz
 from core.roles import Role
 from core.time import fiscal_year_start, local_date
+from tsunagari.forms import form_attempt
 
 from .. import selectors, services
 from ..forms import BookingForm, ExpertDayForm, ExpertRecordForm, ReasonForm
 from ..models import ExpertBooking, ExpertDay
-from .common import attempt
 
 
 @login_required
@@ -63,7 +63,7 @@ def expert_day_create(request: HttpRequest) -> HttpResponse:
             def act():
                 made.append(services.expert_day_create(by=request.user, **form.cleaned_data))
 
-            if attempt(request, form, act, _("The expert day is planned.")):
+            if form_attempt(request, form, act, _("The expert day is planned.")):
                 return redirect("activities:expert_day_detail", pk=made[0].pk)
         status = 400
     else:
@@ -130,7 +130,7 @@ def expert_day_book(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
 
-        if attempt(request, form, act, _("She is booked with the expert.")):
+        if form_attempt(request, form, act, _("She is booked with the expert.")):
             return redirect("activities:expert_day_detail", pk=day.pk)
     return _day(request, day, {"book": form}, status=400)
 
@@ -147,7 +147,7 @@ def expert_day_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         def act():
             services.expert_day_cancel(day=day, by=request.user, reason=form.cleaned_data["reason"])
 
-        if attempt(request, form, act, _("The expert day is cancelled.")):
+        if form_attempt(request, form, act, _("The expert day is cancelled.")):
             return redirect("activities:expert_day_detail", pk=day.pk)
     return _day(request, day, {"cancel": form}, status=400)
 
@@ -205,7 +205,7 @@ def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
                 booking=booking, by=request.user, **form.cleaned_data
             )
 
-        if attempt(request, form, act, _("The consultation is recorded.")):
+        if form_attempt(request, form, act, _("The consultation is recorded.")):
             return redirect("activities:booking_detail", pk=booking.pk)
     return _booking(request, booking, form, status=400)
 

@@ -18,11 +18,11 @@ from audit.models import AccessLog
 from core import authz
 from core.roles import Role
 from core.time import fiscal_year_start, local_date
+from tsunagari.forms import form_attempt
 
 from .. import selectors, services
 from ..forms import AnonymousForm, AttendanceAnonymousForm, ReasonForm, RegisterForm, SessionForm
 from ..models import PeerSession, SessionRegistration
-from .common import attempt
 
 
 def _staff():
@@ -56,7 +56,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
             def act():
                 made.append(services.session_create(by=request.user, **form.cleaned_data))
 
-            if attempt(request, form, act, _("The session is planned.")):
+            if form_attempt(request, form, act, _("The session is planned.")):
                 return redirect("activities:session_detail", pk=made[0].pk)
         status = 400
     else:
@@ -80,7 +80,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             def act():
                 services.session_update(session=session, by=request.user, **form.cleaned_data)
 
-            if attempt(request, form, act, _("The session is changed.")):
+            if form_attempt(request, form, act, _("The session is changed.")):
                 return redirect("activities:session_detail", pk=session.pk)
         status = 400
     else:
@@ -166,7 +166,7 @@ def session_register(request: HttpRequest, pk: int) -> HttpResponse:
                 session=session, client=form.cleaned_data["client"], by=request.user
             )
 
-        if attempt(request, form, act, _("She is registered.")):
+        if form_attempt(request, form, act, _("She is registered.")):
             return redirect("activities:session_detail", pk=session.pk)
     return _detail(request, session, {"register": form}, status=400)
 
@@ -223,7 +223,7 @@ def session_anonymous(request: HttpRequest, pk: int) -> HttpResponse:
                 attended=data.get("anonymous_attended"),
             )
 
-        if attempt(request, form, act, _("The head count is recorded.")):
+        if form_attempt(request, form, act, _("The head count is recorded.")):
             return redirect("activities:session_detail", pk=session.pk)
     return _detail(request, session, {key: form}, status=400)
 
@@ -242,7 +242,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 session=session, by=request.user, reason=form.cleaned_data["reason"]
             )
 
-        if attempt(request, form, act, _("The session is cancelled.")):
+        if form_attempt(request, form, act, _("The session is cancelled.")):
             return redirect("activities:session_detail", pk=session.pk)
     return _detail(request, session, {"cancel": form}, status=400)
 

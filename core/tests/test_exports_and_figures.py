@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from core import exports
-from core.figures import deep_merge, dig, flatten, ratio, round_half_up
+from core.figures import deep_merge, dig, flatten, ratio, round_half_up, unflatten
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "ok", "0-1"]
 
@@ -69,5 +69,6 @@ def test_sections_fill_one_group_but_never_one_key():
     )
     assert flatten(merged) == {"line.follows": 1, "line.unfollows": 2, "cases.opened": 3}
     assert dig(merged, "line.unfollows") == 2 and dig(merged, "line.nothing", 0) == 0
+    assert unflatten(flatten(merged)) == merged
     with pytest.raises(ValueError, match="line.follows"):
         deep_merge(merged, {"line": {"follows": 9}})

@@ -20,11 +20,11 @@ from cases.selectors import case_get_for
 from core import authz
 from core.roles import Role
 from core.time import local_date, start_of_day
+from tsunagari.forms import form_attempt
 
 from .. import selectors, services
 from ..forms import AccompanimentForm, AccompanimentOutcomeForm, ReasonForm
 from ..models import Accompaniment
-from .common import attempt
 
 AGENDA_DAYS = 28
 
@@ -82,7 +82,7 @@ def accompaniment_book(request: HttpRequest) -> HttpResponse:
                     )
                 )
 
-            if attempt(request, form, act, _("The accompaniment is booked.")):
+            if form_attempt(request, form, act, _("The accompaniment is booked.")):
                 return redirect("referrals:accompaniment_detail", pk=made[0].pk)
         status = 400
     else:
@@ -145,7 +145,7 @@ def accompaniment_outcome(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
 
-        if attempt(request, form, act, _("The accompaniment is recorded as held.")):
+        if form_attempt(request, form, act, _("The accompaniment is recorded as held.")):
             return redirect("referrals:accompaniment_detail", pk=accompaniment.pk)
     return _detail(request, accompaniment, {"outcome": form}, status=400)
 
@@ -164,6 +164,6 @@ def accompaniment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 accompaniment=accompaniment, by=request.user, reason=reason
             )
 
-        if attempt(request, form, act, _("The accompaniment is cancelled.")):
+        if form_attempt(request, form, act, _("The accompaniment is cancelled.")):
             return redirect("referrals:accompaniment_detail", pk=accompaniment.pk)
     return _detail(request, accompaniment, {"cancel": form}, status=400)

@@ -17,11 +17,11 @@ from cases.selectors import cases_visible_to
 from cases.services.cases import support_action_add
 from core import authz
 from core.paging import paginate
+from tsunagari.forms import form_attempt
 
 from .. import selectors, services
 from ..forms import MeetingActionForm, MeetingForm
 from ..models import CoordinationMeeting
-from .common import attempt
 
 
 @login_required
@@ -86,7 +86,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                     )
                 )
 
-            if attempt(request, form, act, _("The meeting is recorded.")):
+            if form_attempt(request, form, act, _("The meeting is recorded.")):
                 return redirect("referrals:meeting_detail", pk=made[0].pk)
         status = 400
     else:
@@ -143,6 +143,6 @@ def meeting_action_add(request: HttpRequest, pk: int, meetingcase_pk: int) -> Ht
                 by=request.user,
             )
 
-        if attempt(request, form, act, _("The action is added to her case.")):
+        if form_attempt(request, form, act, _("The action is added to her case.")):
             return redirect("referrals:meeting_detail", pk=meeting.pk)
     return _detail(request, meeting, {row.pk: form}, status=400)

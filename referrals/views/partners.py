@@ -15,12 +15,12 @@ from audit.decorators import AccessSpec, declare
 from audit.models import AccessLog
 from core import authz
 from core.paging import paginate
+from tsunagari.forms import form_attempt
 
 from .. import selectors, services
 from ..forms import PartnerFilterForm, PartnerForm, PartnerImportForm
 from ..models import Partner, Referral
 from ..services.partners import CSV_FIELDS
-from .common import attempt
 
 
 @login_required
@@ -91,7 +91,7 @@ def _save_partner(request: HttpRequest, partner: Partner | None) -> HttpResponse
                     services.partner_update(partner=partner, by=request.user, **values)
                 )
                 done = _("The partner was saved.")
-            if attempt(request, form, act, done):
+            if form_attempt(request, form, act, done):
                 return redirect("referrals:partner_detail", pk=saved[0].pk)
         status = 400
     else:

@@ -18,11 +18,11 @@ from audit.models import AccessLog
 from cases.models import Case, Client
 from cases.selectors import case_get_for, client_get_for
 from core import authz
+from tsunagari.forms import form_attempt
 
 from .. import selectors, services
 from ..forms import ConsentForm, ReasonForm, ReferralForm, SendForm
 from ..models import Referral
-from .common import attempt
 
 Status = Referral.Status
 
@@ -147,7 +147,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                     )
                 )
 
-            if attempt(request, form, act, _("The referral was saved as a draft.")):
+            if form_attempt(request, form, act, _("The referral was saved as a draft.")):
                 return redirect("referrals:detail", pk=made[0].pk)
         status = 400
     else:
@@ -179,7 +179,7 @@ def referral_send(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data.get("note", ""),
             )
 
-        if attempt(request, form, act, _("The referral was sent; the provision is recorded.")):
+        if form_attempt(request, form, act, _("The referral was sent; the provision is recorded.")):
             return redirect("referrals:detail", pk=referral.pk)
     return _detail(request, referral, {"send": form}, status=400)
 
@@ -195,7 +195,7 @@ def referral_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if form.is_valid():
         text = form.cleaned_data["text"]
         act = lambda: SERVICES[step](referral, request.user, text)  # noqa: E731
-        if attempt(request, form, act, str(DONE[step])):
+        if form_attempt(request, form, act, str(DONE[step])):
             return redirect("referrals:detail", pk=referral.pk)
     return _detail(request, referral, {step: form}, status=400)
 
@@ -219,7 +219,7 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
             def act():
                 services.consent_record(client=client, by=request.user, **data)
 
-            if attempt(request, form, act, _("Her consent to sharing is recorded.")):
+            if form_attempt(request, form, act, _("Her consent to sharing is recorded.")):
                 if back.startswith("/referrals/") or back.startswith("/cases/"):
                     return redirect(back)
                 return redirect("cases:client_detail", pk=client.pk)
