@@ -126,6 +126,13 @@ def test_japanese_catalogues_are_complete():
         for msgid, msgstr in _messages(path)
         if not msgstr
     ]
+    # Plural forms too: `{% blocktranslate count %}` with an empty msgstr[0] shows English.
+    missing += [
+        (path.parent.parent.parent.parent.name, block.split("msgid_plural", 1)[0].strip())
+        for path in _ja_catalogues()
+        for block in path.read_text(encoding="utf-8").split("\n\n")
+        if "msgid_plural" in block and re.search(r'^msgstr\[\d+\] ""\n(?!")', block + "\n", re.M)
+    ]
     fuzzy = [
         path.parent.parent.parent.parent.name
         for path in _ja_catalogues()
