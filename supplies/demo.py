@@ -164,7 +164,9 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
             for item in bundle:
                 ledger.move(kind, item, quantity, source, target, at, batch, **fields)
 
-        # Bought in April and September, a donation in December: 11,100 of each.
+        # Bought in April and September, a donation in December: 11,100 of each (times the
+        # scale: a larger demo hands out more kits and must not run its storage dry).
+        scale = max(1, ctx.scale)
         for day, quantity, origin, supplier in (
             (
                 datetime.datetime(2022, 4, 1, 9, tzinfo=TOKYO),
@@ -187,7 +189,7 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
         ):
             kit_move(
                 "receipt",
-                quantity,
+                quantity * scale,
                 None,
                 office,
                 day,
@@ -197,7 +199,11 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
                 document_no=f"D-{day:%Y%m}",
             )
         kit_move(
-            "transfer", 1500, office, north, datetime.datetime(2022, 4, 1, 9, 30, tzinfo=TOKYO)
+            "transfer",
+            1500 * scale,
+            office,
+            north,
+            datetime.datetime(2022, 4, 1, 9, 30, tzinfo=TOKYO),
         )
 
         # Kits handed out in the demo consultations that handed products out, in the year.
@@ -238,7 +244,7 @@ def seed(ctx: DemoContext) -> Mapping[str, int]:
                 )
         # The rest as distributions: every month, to sites of every type in turn.
         months = _month_starts()
-        out = PACKS_OUT - len(handouts)
+        out = PACKS_OUT * scale - len(handouts)
         per_month = _split(out, len(months), rng)
         site_cycle = 0
         for month, packs in zip(months, per_month, strict=True):

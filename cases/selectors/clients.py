@@ -100,9 +100,27 @@ def search_filter(q: str) -> Q:
 LIST_ORDER = (F("last_contact_at").desc(nulls_last=True), F("id").desc())
 
 
+def has_risk_annotation():
+    """Whether a risk flag is in force for the row's client: a scalar subquery with LIMIT 1,
+    which PostgreSQL runs per row through the flag's client index after the page's LIMIT.
+    (An EXISTS there becomes a hashed subplan over every flag in force, whatever the page.)"""
+    flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
+    return Coalesce(
+        Subquery(flags.values(x=Value(True))[:1]), Value(False), output_field=BooleanField()
+    )
+
+
+def in_queue_annotation():
+    """Whether nobody is assigned to the row's client (per row, like has_risk_annotation)."""
+    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
+    return Coalesce(
+        Subquery(assigned.values(x=Value(False))[:1]), Value(True), output_field=BooleanField()
+    )
+
+
 def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Open-case count, risk and queue as subqueries: one query, no N+1. The last contact is
-    the client's own column (last_contact_at)."""
+    """Open-case count, risk and queue as per-row subqueries: one query, no N+1, computed for
+    the page's rows only. The last contact is the client's own column (last_contact_at)."""
     open_cases = (
         Case.objects.filter(client=OuterRef("pk"))
         .filter(status__in=Case.OPEN_STATUSES)
@@ -111,12 +129,10 @@ def _with_summary(qs: QuerySet[Client]) -> QuerySet[Client]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    active_flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
-    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
     return qs.annotate(
         open_case_count=Coalesce(Subquery(open_cases, output_field=IntegerField()), 0),
-        has_risk=Exists(active_flags),
-        in_queue=~Exists(assigned),
+        has_risk=has_risk_annotation(),
+        in_queue=in_queue_annotation(),
     )
 
 
@@ -205,10 +221,9 @@ def intake_queue(user: User, *, q: str = "") -> QuerySet[Client]:
     qs = Client.objects.filter(_queue_q())
     if q.strip():
         qs = qs.filter(search_filter(q))
-    flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
     return (
         qs.only(*_INTAKE_FIELDS)
-        .annotate(has_risk=Exists(flags), in_queue=Value(True), in_scope=_in_scope(user))
+        .annotate(has_risk=has_risk_annotation(), in_queue=Value(True), in_scope=_in_scope(user))
         .order_by(*LIST_ORDER)
     )
 
@@ -281,12 +296,14 @@ def intake_line_get_for(user: User, pk: object) -> IntakeLine:
     (intake may find any of them), 404 for a merged or missing one and for whoever does not
     work with clients."""
     authz.require(user, "cases.work_with_clients")
-    flags = RiskFlag.objects.filter(flag_in_force_q(timezone.now()), client=OuterRef("pk"))
-    assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"))
     qs = (
         Client.objects.exclude(status=Client.Status.MERGED)
         .only(*_INTAKE_FIELDS)
-        .annotate(has_risk=Exists(flags), in_queue=~Exists(assigned), in_scope=_in_scope(user))
+        .annotate(
+            has_risk=has_risk_annotation(),
+            in_queue=in_queue_annotation(),
+            in_scope=_in_scope(user),
+        )
     )
     return IntakeLine.of(authz.get_or_deny(qs, pk))
 
