@@ -59,7 +59,7 @@ test: install compilemessages
 
 # Not a test: it reseeds a database of its own (<name>_bench) and takes a few minutes.
 bench: install
-	$(SERVICES) $(PY) bench/pages.py $(BENCH_ARGS)
+	$(SERVICES) $(PY) bench/pages.py --interleave $(BENCH_ARGS)
 	$(SERVICES) $(PY) bench/supplies_ledger.py
 
 lint: install

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -214,6 +214,7 @@ def choose_targets() -> Targets:
     from cases.selectors import cases_visible_to, clients_visible_to
     from core.roles import Role
     from followups.models import FollowUp
+    from supplies.models import Handout
 
     counselor = (
         User.objects.filter(is_active=True, groups__name=Role.COUNSELOR)
@@ -257,12 +258,15 @@ def choose_targets() -> Targets:
 
     # What the timeline shows: consultations, notes, goals, actions, state changes, follow-ups.
     # An open case first, with an open follow-up: a closed case's page offers no forms (no
-    # priority, goal or owner choices to fill), so it would compare unlike with like.
+    # priority, goal or owner choices to fill), so it would compare unlike with like. Then one
+    # where products were handed out (the handouts' movements are prefetched only when there
+    # are some), so that every scale's case has that part of the timeline too.
     case = (
         cases_visible_to(counselor)
         .annotate(
             open_case=Exists(Case.objects.filter(pk=OuterRef("pk"), status__in=Case.OPEN_STATUSES))
             & Exists(FollowUp.objects.filter(case=OuterRef("pk"), state__in=FollowUp.OPEN_STATES)),
+            products=Exists(Handout.objects.filter(consultation__case=OuterRef("pk"))),
             entries=rows(Consultation)
             + rows(CaseNote)
             + rows(SupportGoal)
@@ -270,7 +274,7 @@ def choose_targets() -> Targets:
             + rows(CaseEvent)
             + rows(FollowUp),
         )
-        .order_by("-open_case", "-entries", "pk")
+        .order_by("-open_case", "-products", "-entries", "pk")
         .values("pk", "entries")
         .first()
     )
@@ -352,39 +356,90 @@ def measure(
         return _measure(pages, targets, repeat)
 
 
-def _measure(pages: Sequence[Page], targets: Targets, repeat: int) -> list[Measure]:
-    from django.db import connection, reset_queries
+def signed_in(targets: Targets) -> dict[str, Any]:
+    """A test Client per role, signed in as the targets' counselor and supervisor."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     browsers = {}
     for role, user in (("counselor", targets.counselor), ("supervisor", targets.supervisor)):
         browsers[role] = Client()
         browsers[role].force_login(user)
+    return browsers
 
+
+def _measure(pages: Sequence[Page], targets: Targets, repeat: int) -> list[Measure]:
+    browsers = signed_in(targets)
     results = []
     for page in pages:
-        browser = browsers[page.role]
         result = Measure(page)
         if page.matches is not None:
             result.matches = page.matches(getattr(targets, page.role))
-        for run in range(repeat + 1):
-            # The query log is a bounded deque: once seeding has filled it (DEBUG keeps every
-            # statement), its length stops growing and a capture would count no query.
-            reset_queries()
-            with CaptureQueriesContext(connection) as captured:
-                began = time.perf_counter()
-                response = browser.get(page.url)
-                _ = response.content  # the whole page is rendered before we stop the clock
-                elapsed = (time.perf_counter() - began) * 1000
-            result.statuses.add(response.status_code)
-            if run == 0:
-                continue  # warm-up: templates compiled, catalogues loaded, caches filled
-            result.queries.append(len(captured.captured_queries))
-            result.times_ms.append(elapsed)
-            result.sql_ms.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-            result.statements = [q["sql"] for q in captured.captured_queries]
+        _time_page(browsers[page.role], page, result, repeat + 1, warm_up=True)
         results.append(result)
+    return results
+
+
+def _time_page(browser, page: Page, result: Measure, runs: int, *, warm_up: bool) -> None:
+    """`runs` requests of `page`, added to `result` (the first only warms up if `warm_up`)."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    for run in range(runs):
+        # The query log is a bounded deque: once seeding has filled it (DEBUG keeps every
+        # statement), its length stops growing and a capture would count no query.
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = browser.get(page.url)
+            _ = response.content  # the whole page is rendered before we stop the clock
+            elapsed = (time.perf_counter() - began) * 1000
+        result.statuses.add(response.status_code)
+        if warm_up and run == 0:
+            continue  # warm-up: templates compiled, catalogues loaded, caches filled
+        result.queries.append(len(captured.captured_queries))
+        result.times_ms.append(elapsed)
+        result.sql_ms.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        result.statements = [q["sql"] for q in captured.captured_queries]
+
+
+def use_database(name: str) -> None:
+    """Point Django's connection at another database of the same server."""
+    from django.conf import settings
+    from django.db import connection
+
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
+def measure_interleaved(
+    prepared: dict[int, tuple[str, Targets, list[Page]]],
+    repeat: int,
+    at: datetime.datetime,
+) -> dict[int, list[Measure]]:
+    """The short-fragment searches again, one request at each scale in turn (each scale in its
+    own database): a load that comes and goes on the machine then falls on every scale alike,
+    where measuring one scale after the other lets it fall on one of them only."""
+    from django.utils import timezone
+
+    results: dict[int, list[Measure]] = {}
+    browsers: dict[int, dict[str, Any]] = {}
+    with mock.patch.object(timezone, "now", lambda: at):
+        for scale, (database, targets, pages) in prepared.items():
+            use_database(database)
+            browsers[scale] = signed_in(targets)
+            results[scale] = []
+            for page in pages:
+                result = Measure(page)
+                if page.matches is not None:
+                    result.matches = page.matches(getattr(targets, page.role))
+                _time_page(browsers[scale][page.role], page, result, 1, warm_up=True)
+                results[scale].append(result)
+        for _ in range(repeat):
+            for scale, (database, _targets, pages) in prepared.items():
+                use_database(database)
+                for page, result in zip(pages, results[scale], strict=True):
+                    _time_page(browsers[scale][page.role], page, result, 1, warm_up=False)
     return results
 
 
@@ -735,6 +790,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="skip seeding when the database already holds the demo data at that scale",
     )
     parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="keep each scale in a database of its own (<database>_s<scale>; with --reuse a "
+        "later run skips seeding) and time the short-fragment searches one request at each "
+        "scale in turn, so that a passing load on the machine does not fall on one scale only",
+    )
+    parser.add_argument(
         "--plans", action="store_true", help="print the full EXPLAIN plans, not only a summary"
     )
     args = parser.parse_args(argv)
@@ -768,11 +830,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     at = datetime.datetime.now(datetime.UTC)  # every scale is measured as of this instant
     print(f"Pages are requested as of {at:%Y-%m-%d %H:%M:%S} UTC at every scale.")
     by_scale: dict[int, list[Measure]] = {}
+    prepared: dict[int, tuple[str, Targets, list[Page]]] = {}
     for scale in args.scales:
+        if args.interleave:
+            database = f"{name}_s{scale}"
+            if ensure_database(url, database):
+                print(f"Database {database} (created).")
+            use_database(database)
         print(f"\n-- seeding scale {scale} (seed {args.seed})")
         reseed(scale=scale, seed=args.seed, reuse=args.reuse)
         targets = choose_targets()
-        by_scale[scale] = measure(pages_for(targets), targets, args.repeat, at)
+        pages = pages_for(targets)
+        if args.interleave:
+            prepared[scale] = (database, targets, [p for p in pages if p.short])
+        by_scale[scale] = measure(pages, targets, args.repeat, at)
         print_scale(scale, targets, by_scale[scale], args.repeat)
         if scale == max(args.scales):
             plans = explain_main_queries(targets, with_text=args.plans)
@@ -785,7 +856,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not m.ok
     ]
     problems += print_ratios(args.scales, by_scale)
-    over = print_short_fragments(args.scales, by_scale)
+    if args.interleave and len(args.scales) > 1:
+        print("\n-- the short-fragment searches again, interleaved across the scales")
+        over = print_short_fragments(args.scales, measure_interleaved(prepared, args.repeat, at))
+    else:
+        over = print_short_fragments(args.scales, by_scale)
     if over:
         print(
             f"\nShort-fragment searches over the {SHORT_FRAGMENT_TARGET:g}x target (not a "
