@@ -10,6 +10,10 @@ from . import demo, pages, report, timeline
 from .services import protocols, survey, triage
 
 # --- the LINE app's moments ----------------------------------------------------------------
+# Her free comment after the survey stays with the closed conversation (no new one queued).
+hooks.message_consumers.register(
+    hooks.MessageConsumer("linecare.survey_comment", survey.survey_comment_consume)
+)
 hooks.message_received.register(hooks.MessageHook("linecare.triage", triage.message_triage))
 hooks.message_received.register(
     hooks.MessageHook("linecare.survey_comment", survey.survey_comment, order=10)
