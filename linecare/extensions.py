@@ -48,6 +48,26 @@ registry.nav_links.register(
         order=72,
     )
 )
+registry.nav_links.register(
+    registry.NavLink(
+        "linecare.broadcasts",
+        _("Broadcasts"),
+        "linecare:broadcasts",
+        "linecare.view_broadcasts",
+        menu="main",
+        order=65,
+    )
+)
+
+# --- periodic work: a broadcast left sending is resumed ----------------------------------------
+registry.periodic_tasks.register(
+    registry.PeriodicTask(
+        key="linecare-sweep-broadcasts",
+        task="linecare.tasks.sweep_broadcasts",
+        schedule=60.0,
+        options={"expires": 55},
+    )
+)
 
 # --- the yearly report ------------------------------------------------------------------------
 registry.report_sections.register(
