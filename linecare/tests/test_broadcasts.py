@@ -265,6 +265,18 @@ def test_a_429_on_the_second_batch_resumes_without_sending_any_batch_twice(
     assert (broadcast.status, broadcast.sent_count, broadcast.failed_count) == ("sent", 1203, 0)
 
 
+def test_the_sweep_sends_an_approved_broadcast_whose_task_was_lost(
+    coordinator, supervisor, fake_line
+):
+    friends(4)
+    broadcast = approved(coordinator, supervisor)  # its task never ran (on commit, here)
+    assert services.broadcasts_send_due() == 1
+    broadcast.refresh_from_db()
+    assert (broadcast.status, broadcast.sent_count) == ("sent", 4)
+    assert services.broadcasts_send_due() == 0  # nothing left: sent once
+    assert len(fake_line.state.multicasts) == 1
+
+
 def test_a_409_for_a_retry_key_line_already_took_counts_as_sent(coordinator, supervisor, fake_line):
     friends(3)
     broadcast = approved(coordinator, supervisor)
