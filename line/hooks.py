@@ -4,6 +4,12 @@ An app that depends on `line` registers here from its `extensions.py`, as with
 `core.registry`; the LINE app calls every registration at the moment it names and knows none
 of them. Keys are unique per registry.
 
+- `message_consumers`: before her message opens or joins a conversation (same transaction, her
+  LineUser row locked): `consume(line_user, kind, text, at)` returns the conversation that takes
+  the message (one already closed: her answer to a question we asked after the close, like
+  the survey's free comment), or None to leave it to the usual path. A consumed message is
+  stored in that conversation, opens none, gets no automatic reply and runs no
+  `message_received` hook. The first consumer that returns a conversation wins (by order).
 - `message_received`: after her message is stored (inside the event's transaction, her
   LineUser row locked): `handle(message, conversation, fresh)`.
 - `postback_received`: after a postback is stored: `handle(postback)` (a `Postback` row).
@@ -28,6 +34,13 @@ from core.registry import Registry
 class MessageHook:
     key: str
     handle: Callable[..., None]
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class MessageConsumer:
+    key: str
+    consume: Callable[..., Any]
     order: int = 0
 
 
@@ -60,6 +73,7 @@ class ConversationPanel:
     order: int = 0
 
 
+message_consumers: Registry[MessageConsumer] = Registry("line.message_consumers")
 message_received: Registry[MessageHook] = Registry("line.message_received")
 postback_received: Registry[PostbackHook] = Registry("line.postback_received")
 close_guards: Registry[CloseGuard] = Registry("line.close_guards")
@@ -69,3 +83,12 @@ conversation_panels: Registry[ConversationPanel] = Registry("line.conversation_p
 
 def close_problems(conversation: Any) -> list[str]:
     return [p for guard in close_guards if (p := guard.problem(conversation))]
+
+
+def message_consumer(*, line_user: Any, kind: str, text: str, at: Any) -> Any:
+    """The conversation a consumer takes her message into, or None (see `message_consumers`)."""
+    for consumer in message_consumers:
+        conversation = consumer.consume(line_user=line_user, kind=kind, text=text, at=at)
+        if conversation is not None:
+            return conversation
+    return None

@@ -1,7 +1,8 @@
 """Demo data on the LINE demo year: the FY2022 surveys (233 responses giving the seed's
 figures exactly: とにかく誰かに相談したかった 56.6%, LINEなら相談できるかもしれないと思った
 53.5%, 相談して良かった 79.4%, 前向きな気持ちになれた 75.1% against the 70% target), a few
-urgent conversations with the words that matched, and two confirmed protocols."""
+urgent conversations with the words that matched, two confirmed protocols, and a few outreach
+broadcasts (two sent, one awaiting approval, one draft)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,17 @@ from core.registry import DemoContext
 from core.time import start_of_day
 from line.models import Conversation, Message
 
-from .models import Protocol, ProtocolCall, RiskHit, SurveyResponse
+from .models import (
+    BATCH_MAX,
+    Broadcast,
+    BroadcastBatch,
+    Protocol,
+    ProtocolCall,
+    RiskHit,
+    SurveyResponse,
+)
 
+COORDINATOR = "coordinator1"
 RESPONSES = 233
 REASONS_ANSWERED = 228  # 5 skipped the reasons question
 REASON_COUNTS = {  # of the 228
@@ -133,14 +143,88 @@ def _seed(ctx: DemoContext) -> Mapping[str, int]:
         "survey responses": len(surveys),
         "urgent conversations": len(urgent),
         "imminent-risk protocols": protocols,
+        "broadcasts": _broadcasts(users, ctx),
     }
+
+
+# Outreach broadcasts of the demo year: (title, text, segment, image, status, days after 1 April).
+BROADCASTS = [
+    ("夏休み前のお知らせ", "7月の相談日は毎週水曜14時〜20時、日曜10時〜16時です。"
+     "ひとりで悩まず、いつでもメッセージをお送りください。",
+     "all", "img/broadcasts/consultation-hours.png", "sent", 95),
+    ("ピアサポートのご案内（11月）", "11月にパステルアートを楽しみながらお話しする会を開きます。"
+     "参加費は無料です。ご希望の方はこのトークでお知らせください。",
+     "never_wrote", "img/broadcasts/peer-support.png", "sent", 210),
+    ("年末年始の相談日", "年末年始も12月28日（水）と1月4日（水）に相談を受け付けます。",
+     "all", "", "submitted", 255),
+    ("生理用品の配布のお知らせ", "区役所などで生理用品を配布しています。"
+     "詳しい場所はこちらからお尋ねください。",
+     "all", "", "draft", 260),
+]  # fmt: skip
+
+
+def _broadcasts(users: Mapping[str, int], ctx: DemoContext) -> int:
+    from line.demo import _demo_line_users
+
+    from .selectors import LINE_USER_ID_SHAPE
+
+    friends = list(
+        _demo_line_users()
+        .filter(is_friend=True, line_user_id__regex=LINE_USER_ID_SHAPE)
+        .order_by("pk")
+        .values_list("line_user_id", flat=True)
+    )
+    year = start_of_day(datetime.date(2022, 4, 1))
+    made = 0
+    for title, text, segment, image, status, day in BROADCASTS:
+        at = year + datetime.timedelta(days=day, hours=10)
+        sent = status == "sent" and bool(friends)
+        b = Broadcast.objects.create(
+            title=title, text=text, segment=segment, static_image=image,
+            status=status if status != "sent" or sent else "draft",
+            created_by_id=users[COORDINATOR],
+            submitted_at=at if status != "draft" else None,
+            approved_by_id=users[SUPERVISOR] if sent else None,
+            approved_at=at + datetime.timedelta(hours=2) if sent else None,
+            send_started_at=at + datetime.timedelta(hours=2) if sent else None,
+            finished_at=at + datetime.timedelta(hours=2, minutes=1) if sent else None,
+            recipients=len(friends) if sent else 0,
+            sent_count=len(friends) if sent else 0,
+        )  # fmt: skip
+        Broadcast.objects.filter(pk=b.pk).update(created_at=at - datetime.timedelta(days=3))
+        if sent:
+            BroadcastBatch.objects.bulk_create(
+                BroadcastBatch(
+                    broadcast=b,
+                    number=n,
+                    to=friends[i : i + BATCH_MAX],
+                    size=len(friends[i : i + BATCH_MAX]),
+                    status="sent",
+                    attempts=1,
+                    answer_status=200,
+                    sent_at=b.finished_at,
+                )  # fmt: skip
+                for n, i in enumerate(range(0, len(friends), BATCH_MAX), start=1)
+            )
+        made += 1
+    return made
+
+
+def _demo_broadcasts():
+    from accounts.models import User
+
+    return Broadcast.objects.filter(
+        created_by__in=User.objects.filter(username=COORDINATOR),
+        title__in=[b[0] for b in BROADCASTS],
+    )
 
 
 def present(ctx: DemoContext) -> Mapping[str, int]:
     return {
         "survey responses": SurveyResponse.objects.filter(
             conversation__in=_demo_conversations()
-        ).count()
+        ).count(),
+        "broadcasts": _demo_broadcasts().count(),
     }
 
 
@@ -148,8 +232,12 @@ def delete(ctx: DemoContext) -> int:
     conversations = _demo_conversations()
     protocols = Protocol.objects.filter(conversation__in=conversations)
     surveys = SurveyResponse.objects.filter(conversation__in=conversations)
+    broadcasts = _demo_broadcasts()
     with pgtrigger.ignore(*trigger_uris(*tables())):
         return delete_rows(
+            BroadcastBatch.objects.filter(broadcast__in=broadcasts),
+            history_of(Broadcast, broadcasts),
+            broadcasts,
             ProtocolCall.objects.filter(protocol__in=protocols),
             history_of(Protocol, protocols),
             protocols,
@@ -160,4 +248,4 @@ def delete(ctx: DemoContext) -> int:
 
 
 def tables() -> tuple[type[Model], ...]:
-    return (SurveyResponse, RiskHit, Protocol, ProtocolCall)
+    return (SurveyResponse, RiskHit, Protocol, ProtocolCall, Broadcast, BroadcastBatch)

@@ -10,6 +10,10 @@ from . import demo, pages, report, timeline
 from .services import protocols, survey, triage
 
 # --- the LINE app's moments ----------------------------------------------------------------
+# Her free comment after the survey stays with the closed conversation (no new one queued).
+hooks.message_consumers.register(
+    hooks.MessageConsumer("linecare.survey_comment", survey.survey_comment_consume)
+)
 hooks.message_received.register(hooks.MessageHook("linecare.triage", triage.message_triage))
 hooks.message_received.register(
     hooks.MessageHook("linecare.survey_comment", survey.survey_comment, order=10)
@@ -42,6 +46,26 @@ registry.nav_links.register(
         "linecare.edit_risk_expressions",
         menu="supervision",
         order=72,
+    )
+)
+registry.nav_links.register(
+    registry.NavLink(
+        "linecare.broadcasts",
+        _("Broadcasts"),
+        "linecare:broadcasts",
+        "linecare.view_broadcasts",
+        menu="main",
+        order=65,
+    )
+)
+
+# --- periodic work: a broadcast left sending is resumed ----------------------------------------
+registry.periodic_tasks.register(
+    registry.PeriodicTask(
+        key="linecare-sweep-broadcasts",
+        task="linecare.tasks.sweep_broadcasts",
+        schedule=60.0,
+        options={"expires": 55},
     )
 )
 

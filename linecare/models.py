@@ -7,6 +7,8 @@ Every state change goes through `linecare.services`; reads scoped to a user thro
 
 from __future__ import annotations
 
+import uuid
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -17,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.append_only import append_only, append_only_history
 from core.bounds import in_choices
+from core.choices import Ward
 from line.models import Conversation
 
 CATEGORIES = ["suicidal", "self_harm", "violence", "no_home", "minor", "pregnancy"]
@@ -363,3 +366,217 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.get_step_display()}"
+
+
+# --- outreach broadcasts (SNSを活用したアウトリーチ) --------------------------------------------
+
+# LINE's multicast takes at most 500 recipients a request.
+BATCH_MAX = 500
+BROADCAST_TEXT_MAX = 5000  # LINE's limit on a text message
+IMAGE_MAX_BYTES = 10 * 1024 * 1024  # LINE's limit on an image message's original
+# Images a coordinator may choose without uploading one (files under static/).
+STATIC_IMAGES = {
+    "img/broadcasts/consultation-hours.png": _("Consultation hours (poster)"),
+    "img/broadcasts/peer-support.png": _("Peer support (poster)"),
+}
+BROADCAST_STATUSES = ["draft", "submitted", "approved", "sending", "sent", "failed", "cancelled"]
+SEGMENTS = ["all", "ward", "peer_support", "never_wrote", "followed_between"]
+
+
+@pghistory.track(meta=_history(_("broadcast history")))
+class Broadcast(models.Model):
+    """An announcement to many friends at once (一斉配信), composed by a coordinator and
+    approved by a supervisor before it goes out through LINE's multicast API."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")  # 作成中
+        SUBMITTED = "submitted", _("Awaiting approval")  # 承認待ち
+        APPROVED = "approved", _("Approved")  # 承認済
+        SENDING = "sending", _("Sending")  # 配信中
+        SENT = "sent", pgettext_lazy("broadcast", "Sent")  # 配信済
+        FAILED = "failed", pgettext_lazy("broadcast", "Failed")  # 配信失敗
+        CANCELLED = "cancelled", pgettext_lazy("broadcast", "Cancelled")  # 取消
+
+    class Segment(models.TextChoices):
+        ALL = "all", _("All friends")  # 友だち全員
+        WARD = "ward", _("Friends living in a ward")  # 居住区
+        PEER_SUPPORT = "peer_support", _("Friends who attended peer support")  # ピアサポート参加者
+        NEVER_WROTE = "never_wrote", _("Friends who never wrote")  # 相談したことのない友だち
+        FOLLOWED_BETWEEN = "followed_between", _("Friends added in a period")  # 友だち追加の時期
+
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("message"), max_length=BROADCAST_TEXT_MAX)
+    static_image = models.CharField(
+        _("image from the library"), max_length=100, blank=True, choices=list(STATIC_IMAGES.items())
+    )
+    # An uploaded JPEG or PNG, checked by its content; served at a URL made of `image_key`.
+    image_data = models.BinaryField(_("uploaded image"), null=True, blank=True, editable=False)
+    image_type = models.CharField(_("image type"), max_length=20, blank=True, editable=False)
+    image_key = models.UUIDField(_("image key"), null=True, blank=True, unique=True, editable=False)
+    segment = models.CharField(
+        _("recipients"), max_length=20, choices=Segment.choices, default=Segment.ALL
+    )
+    ward = models.CharField(_("ward"), max_length=10, choices=Ward.choices, blank=True)
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    returned_reason = models.CharField(_("reason for sending it back"), max_length=300, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    send_started_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When the sending task is due again (a retry after 429/5xx); the sweep re-finds it.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_count = models.PositiveIntegerField(_("delivered to"), default=0)
+    failed_count = models.PositiveIntegerField(_("not delivered to"), default=0)
+    failure_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("status", BROADCAST_STATUSES),
+                name="linecare_broadcast_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("segment", SEGMENTS), name="linecare_broadcast_segment_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("static_image", list(STATIC_IMAGES), blank=True),
+                name="linecare_broadcast_static_image_valid",
+            ),
+            # One image at most: from the library or uploaded.
+            models.CheckConstraint(
+                condition=Q(static_image="") | Q(image_key__isnull=True),
+                name="linecare_broadcast_one_image",
+            ),
+            models.CheckConstraint(
+                condition=Q(image_key__isnull=True, image_type="")
+                | Q(image_key__isnull=False, image_type__in=["image/jpeg", "image/png"]),
+                name="linecare_broadcast_image_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("ward", Ward.values, blank=True),
+                name="linecare_broadcast_ward_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(segment="ward") | ~Q(ward=""), name="linecare_broadcast_ward_set"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
+                name="linecare_broadcast_period_ordered",
+            ),
+            # A supervisor approves another's broadcast, never her own.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="linecare_broadcast_approver_not_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "cancelled"])
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="linecare_broadcast_approved_has_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_count__lte=F("recipients")) & Q(failed_count__lte=F("recipients")),
+                name="linecare_broadcast_counts_within_recipients",
+            ),
+        ]
+        indexes = [
+            # The sweep: broadcasts still sending whose attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="sending"),
+                name="linecare_broadcast_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_image(self) -> bool:
+        return bool(self.static_image or self.image_key)
+
+
+class BroadcastBatch(models.Model):
+    """One multicast request of a broadcast: up to 500 LINE user ids frozen when the broadcast
+    was approved, and the retry key LINE uses to take the request only once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")  # 未送信
+        SENT = "sent", pgettext_lazy("broadcast", "Sent")  # 送信済
+        FAILED = "failed", pgettext_lazy("broadcast", "Failed")  # 失敗
+
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.PROTECT, related_name="batches", verbose_name=_("broadcast")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    to = ArrayField(models.CharField(max_length=64), verbose_name=_("recipients"))
+    size = models.PositiveSmallIntegerField(_("recipients"))
+    retry_key = models.UUIDField(_("retry key"), unique=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    answer_status = models.PositiveSmallIntegerField(_("LINE's answer"), null=True, blank=True)
+    failure_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("broadcast batch")
+        verbose_name_plural = _("broadcast batches")
+        ordering = ["broadcast", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["broadcast", "number"], name="linecare_broadcastbatch_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gte=1, size__lte=BATCH_MAX),
+                name="linecare_broadcastbatch_size_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(to__len=F("size")), name="linecare_broadcastbatch_size_matches"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("status", ["pending", "sent", "failed"]),
+                name="linecare_broadcastbatch_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="linecare_broadcastbatch_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.broadcast_id}#{self.number}"

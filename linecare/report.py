@@ -1,5 +1,5 @@
 """LINE care's part of the yearly report: the survey's figures (domain.md) and the risk
-figures (urgent conversations, protocols, calls made)."""
+figures (urgent conversations, protocols, calls made) and the outreach broadcasts sent."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from core.time import start_of_day
 from line.models import Conversation
 
 from .models import REASONS, Protocol, ProtocolCall, SurveyResponse
+from .selectors import broadcast_figures
 
 FELT_POSITIVE_TARGET_PCT = 70
 
@@ -25,8 +26,8 @@ def _bounds(start: datetime.date, end: datetime.date):
 
 
 def report_numbers(start: datetime.date, end: datetime.date) -> dict[str, Any]:
-    """Five queries: the survey's counts, urgent conversations by category, protocols,
-    calls by whom."""
+    """Six queries: the survey's counts, urgent conversations by category, protocols,
+    calls by whom, broadcasts sent."""
     since, until = _bounds(start, end)
     surveys = SurveyResponse.objects.filter(answered_at__gte=since, answered_at__lt=until)
     s = surveys.aggregate(
@@ -69,6 +70,7 @@ def report_numbers(start: datetime.date, end: datetime.date) -> dict[str, Any]:
             "protocols": protocols.count(),
             "calls": {c: calls.get(c, 0) for c in ProtocolCall.To.values},
         },
+        "outreach": broadcast_figures(start, end),
     }
 
 
@@ -116,3 +118,12 @@ def report_rows(numbers: Mapping[str, Any]) -> Iterable[registry.ReportRow]:
             f"risk.calls.{code}", label,
             _("Calls made under the protocols opened in the period."), unit=UNIT_COUNT,
         )  # fmt: skip
+    yield registry.ReportRow(
+        "outreach.broadcasts_sent", _("Outreach broadcasts sent"),
+        _("Broadcasts whose sending finished in the period (一斉配信)."), unit=UNIT_COUNT,
+    )  # fmt: skip
+    yield registry.ReportRow(
+        "outreach.recipients", _("Friends reached by broadcasts"),
+        _("Messages LINE accepted for those broadcasts: one per friend and broadcast."),
+        unit=UNIT_COUNT,
+    )  # fmt: skip

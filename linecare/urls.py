@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import pages
+from .views import broadcasts, pages
 
 app_name = "linecare"
 
@@ -13,4 +13,29 @@ urlpatterns = [
     ),
     path("protocols/<int:protocol_pk>/", pages.protocol_detail, name="protocol"),
     path("protocols/<int:protocol_pk>/confirm/", pages.protocol_confirm, name="protocol_confirm"),
+    path("broadcasts/", broadcasts.broadcast_list, name="broadcasts"),
+    path("broadcasts/new/", broadcasts.broadcast_new, name="broadcast_new"),
+    path("broadcasts/<int:broadcast_pk>/", broadcasts.broadcast_detail, name="broadcast"),
+    path("broadcasts/<int:broadcast_pk>/edit/", broadcasts.broadcast_edit, name="broadcast_edit"),
+    path(
+        "broadcasts/<int:broadcast_pk>/submit/",
+        broadcasts.broadcast_submit,
+        name="broadcast_submit",
+    ),
+    path(
+        "broadcasts/<int:broadcast_pk>/approve/",
+        broadcasts.broadcast_approve,
+        name="broadcast_approve",
+    ),
+    path(
+        "broadcasts/<int:broadcast_pk>/return/",
+        broadcasts.broadcast_return,
+        name="broadcast_return",
+    ),
+    path(
+        "broadcasts/<int:broadcast_pk>/cancel/",
+        broadcasts.broadcast_cancel,
+        name="broadcast_cancel",
+    ),
+    path("broadcast-images/<uuid:key>/", broadcasts.broadcast_image, name="broadcast_image"),
 ]

@@ -35,7 +35,7 @@ from line.models import Conversation, ConversationEvent, LineUser, Message
 from line.services.autoreplies import autoreply_text_update
 from line.services.inbox import canned_response_save
 from line.services.settings import channel_settings_update
-from linecare.models import RiskHit, SurveyResponse
+from linecare.models import Broadcast, RiskHit, SurveyResponse
 from linecare.services import protocols as protocol_services
 from linecare.services.triage import risk_expression_save
 from openings.models import OpeningException, OpeningRule
@@ -95,6 +95,7 @@ APPEND_ONLY = [
     "linecare.RiskExpressionEvent",
     "linecare.ProtocolEvent",
     "linecare.SurveyResponseEvent",
+    "linecare.BroadcastEvent",
 ]
 # Decided on the row itself (state, decider, note), so updated; never removed.
 NEVER_DELETED = ["privacy.ErasureRequest"]
@@ -242,6 +243,7 @@ def a_row_in_every_table():
         category="suicidal", kind="match", phrase="試験の語", active=True, by=staff
     )
     SurveyResponse.objects.create(conversation=conversation, line_user=line_user, sent_at=now)
+    Broadcast.objects.create(title="お知らせ", text="本文", created_by=staff)
     for label in PROTECTED:
         assert apps.get_model(label).objects.exists(), label
     # Check the deferred foreign keys now: PostgreSQL refuses to TRUNCATE a table with checks

@@ -84,6 +84,26 @@ def message_received(
         .exclude(status=Conversation.Status.RESOLVED)
         .first()
     )
+    consumed = (
+        hooks.message_consumer(line_user=line_user, kind=kind, text=text, at=at)
+        if conversation is None
+        else None
+    )
+    if consumed is not None:
+        # Her answer to what we asked after the close (the survey's comment): kept with the
+        # closed conversation, not a new one in the queue.
+        return Message.objects.create(
+            conversation=consumed,
+            direction=Message.Direction.IN,
+            kind=kind,
+            text=text,
+            detail=detail,
+            line_message_id=line_message_id,
+            event=event,
+            sent_at=at,
+            outside_hours=window is None,
+            status=Message.Status.RECEIVED,
+        )
     started = conversation is None
     if started:
         conversation = Conversation.objects.create(

@@ -20,6 +20,8 @@ from typing import Any
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CONTENT = re.compile(r"^/v2/bot/message/([^/]+)/content$")
+LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+MULTICAST_MAX = 500
 
 
 @dataclass
@@ -38,6 +40,9 @@ class FakeLineState:
     reply_tokens: set[str] = field(default_factory=set)  # valid, unused
     content: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     script: list[Scripted] = field(default_factory=list)
+    multicasts: list[dict[str, Any]] = field(default_factory=list)  # accepted, in order
+    quota: int | None = None  # the month's limit; None answers {"type": "none"}
+    consumption: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer_next(self, status: int = 0, *, times: int = 1, delay: float = 0.0) -> None:
@@ -111,6 +116,19 @@ def _handler(state: FakeLineState):
             state.requests.append(("GET", self.path, None))
             if not self._authorised():
                 return
+            if self.path == "/v2/bot/message/quota":
+                with state.lock:
+                    quota = state.quota
+                self._send(
+                    200,
+                    {"type": "none"} if quota is None else {"type": "limited", "value": quota},
+                )
+                return
+            if self.path == "/v2/bot/message/quota/consumption":
+                with state.lock:
+                    used = state.consumption
+                self._send(200, {"totalUsage": used})
+                return
             match = CONTENT.match(self.path)
             if not match or match.group(1) not in state.content:
                 self._send(404, {"message": "Not found"})
@@ -138,6 +156,8 @@ def _handler(state: FakeLineState):
                 self._push(body, key, scripted)
             elif self.path == "/v2/bot/message/reply":
                 self._reply(body, scripted)
+            elif self.path == "/v2/bot/message/multicast":
+                self._multicast(body, key, scripted)
             else:
                 self._send(404, {"message": "Not found"})
 
@@ -195,7 +215,52 @@ def _handler(state: FakeLineState):
                 return
             self._send(200, {"sentMessages": [{"id": "2", "quoteToken": "q"}]})
 
+        def _multicast(self, body: Any, key: str | None, scripted: Scripted) -> None:
+            if key is not None and not UUID.match(key):
+                self._send(400, {"message": "The retry key is invalid"})
+                return
+            to = body.get("to") if isinstance(body, dict) else None
+            if (
+                not isinstance(to, list)
+                or not 1 <= len(to) <= MULTICAST_MAX
+                or not all(isinstance(u, str) and LINE_USER_ID.match(u) for u in to)
+                or not _valid_multicast_messages(body.get("messages"))
+            ):
+                self._send(400, {"message": "The request body has 1 error(s)"})
+                return
+            if scripted.status:
+                self._send(scripted.status, {"message": "scripted failure"})
+                return
+            with state.lock:
+                duplicate = key is not None and key in state.retry_keys
+                if not duplicate:
+                    if key is not None:
+                        state.retry_keys.add(key)
+                    state.multicasts.append({"to": to, "messages": body["messages"], "key": key})
+                    state.consumption += len(to)
+            if duplicate:
+                self._send(409, {"message": "The retry key is already accepted"})
+                return
+            if scripted.delay:
+                time.sleep(scripted.delay)  # accepted, but the answer comes too late
+            self._send(200, {})
+
     return Handler
+
+
+def _valid_multicast_messages(messages: Any) -> bool:
+    """1-5 messages, each a text (as for a push) or an image with https URLs."""
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return False
+    for m in messages:
+        if isinstance(m, dict) and m.get("type") == "image":
+            for name in ("originalContentUrl", "previewImageUrl"):
+                url = m.get(name)
+                if not isinstance(url, str) or not url.startswith("https://") or len(url) > 2000:
+                    return False
+        elif not _valid_messages([m]):
+            return False
+    return True
 
 
 class FakeLine:

@@ -219,3 +219,36 @@ def survey_comment(*, message: Message, conversation: Conversation, fresh: bool)
     survey.finished_at = message.sent_at
     survey.save(update_fields=["comment", "step", "finished_at"])
     _ask(survey, SurveyResponse.Step.DONE)
+
+
+def survey_comment_consume(
+    *, line_user: LineUser, kind: str, text: str, at: datetime.datetime
+) -> Conversation | None:
+    """The LINE app's `message_consumers` hook: with no conversation of hers open, a text
+    while her survey waits for a comment is the comment. It is kept with the closed
+    conversation the survey belongs to and opens no new one in the queue.
+
+    Words of the triage list are never swallowed: such a message opens a conversation as
+    usual (where `survey_comment` still records it), so a counselor reads it.
+    """
+    from .. import selectors, triage
+
+    if kind != Message.Kind.TEXT or not text.strip():
+        return None
+    # Two messages of hers processed at once: one after the other (her LineUser is locked too).
+    survey = (
+        SurveyResponse.objects.select_for_update()
+        .filter(line_user=line_user, step=SurveyResponse.Step.COMMENT)
+        .order_by("-sent_at")
+        .first()
+    )
+    if survey is None or at > _valid_until(survey) or at < survey.sent_at:
+        return None
+    if triage.match(text, selectors.active_expressions()).categories:
+        return None
+    survey.comment = text[:1000]
+    survey.step = SurveyResponse.Step.DONE
+    survey.finished_at = at
+    survey.save(update_fields=["comment", "step", "finished_at"])
+    _ask(survey, SurveyResponse.Step.DONE)
+    return survey.conversation

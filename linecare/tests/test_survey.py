@@ -174,3 +174,45 @@ def test_the_figures_follow_domain_md():
     assert survey["reasons_pct"]["wanted_someone"] == 50.0
     assert survey["reasons_pct"]["other"] == 0.0
     assert survey["felt_positive_target_pct"] == 70
+
+
+def _to_comment_step(post_webhook, fake_line) -> None:
+    _tap(post_webhook, _last_buttons(fake_line)["回答終了"])
+    _tap(post_webhook, _last_buttons(fake_line)["相談して良かった"])
+    _tap(post_webhook, _last_buttons(fake_line)["前向きな気持ちになれた"])
+
+
+def test_her_free_comment_is_stored_and_opens_no_waiting_conversation(
+    closed, fake_line, post_webhook
+):
+    from line.models import Conversation
+
+    from .conftest import text_event
+
+    _to_comment_step(post_webhook, fake_line)
+    post_webhook([text_event("話せてよかったです。ありがとう", at=timezone.now())])
+    events_sweep()
+    survey = SurveyResponse.objects.get(conversation=closed)
+    assert survey.comment == "話せてよかったです。ありがとう" and survey.step == "done"
+    assert not Conversation.objects.exclude(status="resolved").exists()  # nothing in the inbox
+    comment = Message.objects.get(direction="in", text="話せてよかったです。ありがとう")
+    assert comment.conversation_id == closed.pk
+    messages_send_due()
+    assert "ご協力ありがとうございました" in fake_line.state.pushes[-1]["messages"][0]["text"]
+    # Afterwards she writes again: that is a new consultation, waiting in the queue.
+    post_webhook([text_event("また相談したいです", at=timezone.now())])
+    events_sweep()
+    assert Conversation.objects.filter(status="waiting").count() == 1
+
+
+def test_a_comment_with_risk_words_still_reaches_a_counselor(closed, fake_line, post_webhook):
+    from line.models import Conversation
+
+    from .conftest import text_event
+
+    _to_comment_step(post_webhook, fake_line)
+    post_webhook([text_event("やっぱりもう死にたい", at=timezone.now())])
+    events_sweep()
+    waiting = Conversation.objects.get(status="waiting")
+    assert waiting.urgent and waiting.category == "suicidal"
+    assert SurveyResponse.objects.get(conversation=closed).comment == "やっぱりもう死にたい"

@@ -45,6 +45,7 @@ DOCUMENTED = [
     "cases.opened", "cases.closed", "cases.open_at_end",
     "referrals.made", "referrals.completed", "referrals.accompaniments",
     "risk.urgent_conversations", "risk.protocols",
+    "outreach.broadcasts_sent", "outreach.recipients",
     *[f"referrals.by_partner_kind.{k}" for k in PARTNER_KINDS],
     *[f"consultations.by_kind.{k}" for k in KINDS],
     *[f"consultations.by_main_concern.{k}" for k in CONCERNS],
@@ -316,3 +317,5 @@ def test_the_demo_year_gives_the_seeds_volumes():
         "expert.health.consultations": 21, "peer_support.sessions": 6,
         "peer_support.participants": 21, "supplies.distributed.pads_28": 10000,
     }  # fmt: skip
+    # Two demo broadcasts were sent in the year, each to every demo friend of its segment.
+    assert flat["outreach.broadcasts_sent"] == 2 and flat["outreach.recipients"] > 0

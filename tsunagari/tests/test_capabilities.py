@@ -97,6 +97,9 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "agenda.view_calendar": (None, ANY_ROLE),
     "agenda.use_feed": (None, ANY_ROLE),
     "linecare.edit_risk_expressions": (None, {"coordinator", "supervisor", "superuser"}),
+    "linecare.view_broadcasts": (None, {"coordinator", "supervisor", "superuser"}),
+    "linecare.compose_broadcasts": (None, {"coordinator", "supervisor", "superuser"}),
+    "linecare.approve_broadcasts": (None, SUPERVISORS),
     "testapp.see_visits": (None, {"expert", "supervisor", "superuser"}),  # the test app's
 }
 

@@ -49,8 +49,10 @@ from line.services import conversations as line_conversations
 from line.services import events as line_events
 from line.services import inbox as line_inbox
 from line.services import outbound as line_outbound
-from linecare.models import Protocol
+from linecare.models import Broadcast, Protocol
+from linecare.services.broadcasts import broadcast_save
 from linecare.services.protocols import protocol_open
+from linecare.tests.test_broadcasts import PNG_1PX as WALK_PNG
 from notifications.models import DigestRun, Notification
 from notifications.services import notification_send
 from openings.models import Channel, OpeningException
@@ -89,7 +91,13 @@ SKIPPED = {
 }
 
 # Django's own keywords that name no model of ours. `url` is the admin's catch-all.
-PLAIN_KWARGS = {"url": ["cases/client", "nowhere/"], "token": ["walk-calendar-feed-secret"]}
+# `key`: the uploaded image of the world's broadcast (linecare:broadcast_image).
+BROADCAST_IMAGE_KEY = "6f1c2a4e-0b7d-4c3e-9a51-2d8e4f6a7b90"
+PLAIN_KWARGS = {
+    "url": ["cases/client", "nowhere/"],
+    "token": ["walk-calendar-feed-secret"],
+    "key": [BROADCAST_IMAGE_KEY],
+}
 # The admin's "view on site" takes a content type and an object of it.
 VIEW_ON_SITE = "admin:view_on_site"
 
@@ -97,7 +105,7 @@ World = dict[type[models.Model], list[models.Model]]
 
 
 @pytest.fixture
-def world(counselor, colleague, supervisor, expert) -> World:
+def world(counselor, colleague, coordinator, supervisor, expert) -> World:
     """One of every record, made the way the application makes them where practical."""
     today = timezone.localdate()
     now = timezone.now()
@@ -330,6 +338,15 @@ def world(counselor, colleague, supervisor, expert) -> World:
             means="unknown", time_frame="no", alone="yes",
         )
     ]  # fmt: skip
+    # LINE care: a broadcast awaiting approval, with an uploaded image.
+    broadcast = broadcast_save(
+        by=coordinator, title="お知らせ", text="相談日のお知らせです。", segment="all",
+        upload=WALK_PNG,
+    )  # fmt: skip
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        status="submitted", image_key=BROADCAST_IMAGE_KEY
+    )
+    objects[Broadcast] = [broadcast]
     return objects
 
 
