@@ -378,6 +378,26 @@ class ConsultationFollowUp:
 consultation_follow_ups: Registry[ConsultationFollowUp] = Registry("consultation_follow_ups")
 
 
+@dataclass(frozen=True)
+class ConsultationStaff:
+    """Who besides counselors may hold a consultation (be one of its `counselors`): active
+    holders of `role`, for consultations whose kind is in `kinds` (e.g. an expert, the legal
+    and health consultations she answers). With none registered only counselors may."""
+
+    key: str
+    role: str
+    kinds: tuple[str, ...]
+    order: int = 0
+
+
+consultation_staff: Registry[ConsultationStaff] = Registry("consultation_staff")
+
+
+def consultation_staff_roles(kind: str) -> tuple[str, ...]:
+    """The roles, beyond counselor, allowed to hold a consultation of `kind`."""
+    return tuple(entry.role for entry in consultation_staff if kind in entry.kinds)
+
+
 # --- what is held about a client (disclosure, erasure, retention) ----------------------------
 
 
