@@ -102,7 +102,7 @@ for link in (
         "line.inbox",
         pgettext_lazy("navigation", "LINE"),
         "line:inbox",
-        "line.work_with_conversations",
+        "line.use_inbox",
         order=15,
     ),
     registry.NavLink(

@@ -36,10 +36,13 @@ def autoreply_texts() -> list[tuple[str, str, str, AutoReplyText | None]]:
 
 
 def conversations_for(user) -> QuerySet[Conversation]:
-    """Conversations the user may read: counselors and supervisors (the inbox is one team's)."""
+    """Conversations the user may read: counselors and supervisors (the inbox is one team's);
+    an expert only those routed to her on her expert days (never the queue, never another)."""
     qs = Conversation.objects.select_related("line_user", "client", "assigned_to", "opening")
     if authz.is_supervisor(user) or authz.is_counselor(user):
         return qs
+    if authz.is_expert(user):
+        return qs.filter(expert_day__expert_id=user.pk, assigned_to_id=user.pk)
     return qs.none()
 
 
@@ -139,9 +142,12 @@ RESOLVED_SHOWN = 50
 
 
 def inbox_tabs_for(user) -> tuple[str, ...]:
-    """The tabs this user sees: all open conversations are the supervisors' view."""
+    """The tabs this user sees: all open conversations are the supervisors' view; an expert
+    who does no counseling has no queue, only what is routed to her."""
     if authz.is_supervisor(user):
         return INBOX_TABS
+    if not authz.is_counselor(user):
+        return ("mine", "resolved")
     return tuple(tab for tab in INBOX_TABS if tab != "open")
 
 
@@ -242,15 +248,47 @@ def offers_no_reply(conversation: Conversation, messages: list[Message], now) ->
 
 
 def case_summary_for(user, conversation: Conversation):
-    """Her client record as the cases app shows it to this user (its own scoping), or None."""
+    """Her client record as the cases app shows it to this user (its own scoping), or None.
+    An expert does no casework: she reads the referral note of her booking, nothing more."""
     from django.http import Http404
 
     from cases.selectors.clients import client_detail_get_for
+
+    if not authz.can(user, "line.work_with_conversations"):
+        return None
 
     try:
         return client_detail_get_for(user, conversation.client_id)
     except (Http404, PermissionDenied):
         return None
+
+
+def routing_choices(user, conversation: Conversation, *, now: datetime.datetime) -> list:
+    """Today's expert days whose expert this user may route the conversation to (none when it
+    is not for her to route, or already routed): one query when offered, none otherwise."""
+    if (
+        not authz.can(user, "line.route_to_experts")
+        or conversation.status == Conversation.Status.RESOLVED
+        or conversation.expert_day_id is not None
+        or conversation.assigned_to_id not in (None, user.pk)
+        and not authz.is_supervisor(user)
+    ):
+        return []
+    from .services.experts import routable_days
+
+    return routable_days(now)
+
+
+def expert_routing_for(user, conversation: Conversation) -> dict[str, object] | None:
+    """The expert day a conversation is routed to, and the referral note of her booking on it
+    (what the expert reads of her), for the conversation's page. Two queries when routed."""
+    if conversation.expert_day_id is None:
+        return None
+    from activities.models import ExpertDay
+
+    day = ExpertDay.objects.select_related("expert").get(pk=conversation.expert_day_id)
+    booking = conversation.expert_booking if conversation.expert_booking_id else None
+    return {"day": day, "booking": booking}
 
 
 def canned_responses(*, active_only: bool = True) -> QuerySet:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("conversations/<int:pk>/escalate/", inbox.conversation_escalate, name="escalate"),
     path("conversations/<int:pk>/handover/", inbox.conversation_handover, name="handover"),
     path("conversations/<int:pk>/assign/", inbox.conversation_assign, name="assign"),
+    path("conversations/<int:pk>/route/", inbox.conversation_route, name="route"),
     path("conversations/<int:pk>/take-over/", inbox.conversation_take_over, name="take_over"),
     path("conversations/<int:pk>/answer/", inbox.escalation_answer, name="answer"),
     path("canned-responses/", pages.canned_list, name="canned"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cases.models import Case, Client
+from cases.models import Case, Client, Consultation
 from cases.selectors.clients import open_cases_for
 from cases.services.consultations import consultation_record
 from core import authz
@@ -238,6 +238,31 @@ def expert_consultation_record(
     ExpertDay.objects.filter(pk=row.slot.day_id, status=ExpertDay.Status.PLANNED).update(
         status=ExpertDay.Status.HELD
     )
+    return row
+
+
+@transaction.atomic
+def expert_day_consultation_attach(
+    *, day: ExpertDay, consultation: Consultation, booking: ExpertBooking | None, by: User
+) -> ExpertDay:
+    """A consultation the day's expert held another way (a LINE conversation routed to her) is
+    the day's: her booking on it, if she had one, is recorded with it (so the expert never
+    records it a second time, and it is counted once), and the day is held."""
+    if consultation.kind != day.kind or not consultation.counselors.filter(pk=day.expert_id):
+        raise ValidationError(_("This consultation is not one of the day's expert."))
+    row = _locked_day(day)
+    if booking is not None:
+        # The expert recording it by hand at the same moment: the booking's lock orders them.
+        locked = _locked_booking(booking)
+        if locked.slot.day_id != row.pk:
+            raise ValidationError(_("This booking is on another day."))
+        locked.consultation = consultation
+        locked.status = ExpertBooking.Status.RECORDED
+        locked.save(update_fields=["consultation", "status"])
+        reminder_cancel(locked.reminder_id, by=by, reason=_("The consultation took place."))
+    if row.status == ExpertDay.Status.PLANNED:
+        row.status = ExpertDay.Status.HELD
+        row.save(update_fields=["status"])
     return row
 
 

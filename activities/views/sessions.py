@@ -163,7 +163,10 @@ def session_register(request: HttpRequest, pk: int) -> HttpResponse:
 
         def act():
             services.session_register(
-                session=session, client=form.cleaned_data["client"], by=request.user
+                session=session,
+                client=form.cleaned_data["client"],
+                by=request.user,
+                contact_agreed=form.cleaned_data["contact_agreed"],
             )
 
         if form_attempt(request, form, act, _("She is registered.")):
