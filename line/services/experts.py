@@ -44,12 +44,12 @@ def conversation_route_to_expert(
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if conversation.status == Conversation.Status.RESOLVED:
         raise ValidationError(_("This conversation is closed."), code="closed")
-    if conversation.assigned_to_id not in (None, by.pk) and not authz.is_supervisor(by):
-        raise PermissionDenied(_("Another counselor has this conversation."))
     if conversation.expert_day_id is not None:
         raise ValidationError(
             _("This conversation is already routed to an expert."), code="already_routed"
         )
+    if conversation.assigned_to_id not in (None, by.pk) and not authz.is_supervisor(by):
+        raise PermissionDenied(_("Another counselor has this conversation."))
     if conversation.consultation_id is not None:
         raise ValidationError(
             _("A LINE consultation is already being recorded for this conversation."),
