@@ -158,7 +158,7 @@ def test_the_experts_inbox_holds_only_the_conversations_routed_to_her(
     assert page.status_code == 200
     html = page.content.decode()
     assert "離婚の相談です" in html and 'id="case-summary"' not in html
-    assert 'action="/line/conversations/%d/escalate/"' % routed.pk not in html
+    assert reverse("line:escalate", args=[routed.pk]) not in html
     for other in (waiting, claimed):
         assert client.get(reverse("line:conversation", args=[other.pk])).status_code == 404
         assert client.get(reverse("line:history", args=[other.pk])).status_code == 404
