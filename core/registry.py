@@ -262,8 +262,9 @@ supervision_figures: Registry[SupervisionFigure] = Registry("supervision_figures
 @dataclass(frozen=True)
 class PageSection:
     """A section another app adds to a record's page (`page` names it: "cases.client_detail",
-    "cases.case_detail"). `context(request, obj)` returns the section's context (`section` in
-    `template`), or None to show nothing; it runs a fixed number of queries."""
+    "cases.case_detail", "activities.session_detail"). `context(request, obj)` returns the
+    section's context (`section` in `template`), or None to show nothing; it runs a fixed
+    number of queries."""
 
     key: str
     page: str

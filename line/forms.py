@@ -84,6 +84,17 @@ class AssignForm(BootstrapFormMixin, forms.Form):
         self.fields["to"].queryset = counselors
 
 
+class InvitationForm(BootstrapFormMixin, forms.Form):
+    text = forms.CharField(
+        label=_("invitation"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Every woman invited receives this same text: name the session only, never anyone."
+        ),
+    )
+
+
 class RouteForm(BootstrapFormMixin, forms.Form):
     """To the expert of today's expert day (the page offers only today's; the service says
     why another is refused)."""
