@@ -35,6 +35,13 @@ def _messages_in_english():
         yield
 
 
+def _english(*users) -> None:
+    """Her pages in English (a user's pages follow her own language setting)."""
+    for user in users:
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
 def make_conversation(*, minutes_ago: int = 10, text: str = "相談です") -> Conversation:
     n = next(_users)
     at = timezone.now() - datetime.timedelta(minutes=minutes_ago)
@@ -147,6 +154,8 @@ def test_the_experts_inbox_holds_only_the_conversations_routed_to_her(
     conversation_claim(conversation=claimed, by=counselor)
     conversation_route_to_expert(conversation=routed, expert=expert, by=counselor)
 
+    _english(expert)
+
     client.force_login(expert)
     inbox = client.get(reverse("line:inbox"))
     assert inbox.status_code == 200
@@ -171,11 +180,14 @@ def test_the_experts_inbox_holds_only_the_conversations_routed_to_her(
         )
 
     # Another expert sees nothing of it; the team still does.
+    _english(other_expert)
     client.force_login(other_expert)
     assert client.get(reverse("line:conversation", args=[routed.pk])).status_code == 404
     assert list(client.get(reverse("line:inbox")).context["rows"]) == []
+    _english(supervisor)
     client.force_login(supervisor)
     assert client.get(reverse("line:conversation", args=[routed.pk])).status_code == 200
+    _english(coordinator)
     client.force_login(coordinator)
     assert client.get(reverse("line:inbox")).status_code == 404
 
@@ -184,6 +196,7 @@ def test_routing_is_offered_on_the_page_only_on_an_expert_day_and_only_to_its_ex
     client, counselor, expert, other_expert, coordinator
 ):
     conversation = make_conversation()
+    _english(counselor)
     client.force_login(counselor)
     page = client.get(reverse("line:conversation", args=[conversation.pk]))
     assert page.context["route_form"] is None and 'id="route-box"' not in page.content.decode()

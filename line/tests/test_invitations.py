@@ -36,6 +36,13 @@ def _messages_in_english():
         yield
 
 
+def _english(*users) -> None:
+    """Her pages in English (a user's pages follow her own language setting)."""
+    for user in users:
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
 @pytest.fixture
 def session(coordinator) -> PeerSession:
     start = timezone.now() + datetime.timedelta(days=4)
@@ -128,6 +135,7 @@ def test_each_reachable_woman_gets_one_push_with_the_text_and_its_retry_key(
 def test_a_second_click_sends_nothing_twice(session, coordinator, counselor, fake_line, client):
     yuki, _line = woman(counselor)
     register(session, yuki, counselor)
+    _english(coordinator)
     client.force_login(coordinator)
     url = reverse("line:session_invitations_send", args=[session.pk])
     first = client.post(url, {"invite-text": "ご案内です"})
@@ -161,6 +169,8 @@ def test_a_500_from_line_leaves_it_failed_with_a_send_again_that_reuses_the_retr
     assert made.message.status == Message.Status.FAILED
     assert not fake_line.state.pushes
 
+    _english(counselor)
+
     client.force_login(counselor)
     page = client.get(reverse("line:session_invitations", args=[session.pk]))
     html = page.content.decode()
@@ -186,6 +196,7 @@ def test_a_counselor_invites_her_clients_and_a_coordinator_sees_no_names(
     register(session, momo, colleague)
     made = session_invitations_send(session=session, text="ご案内です", by=counselor)
     assert [m.registration.client for m in made] == [yuki]
+    _english(coordinator)
     client.force_login(coordinator)
     page = client.get(reverse("line:session_invitations", args=[session.pk]))
     html = page.content.decode()
@@ -209,6 +220,7 @@ def test_no_invitation_for_a_session_begun_or_cancelled_nor_by_an_expert(
     register(session, yuki, counselor)
     with pytest.raises(PermissionDenied):
         session_invitations_send(session=session, text="x", by=expert)
+    _english(expert)
     client.force_login(expert)
     assert client.get(reverse("line:session_invitations", args=[session.pk])).status_code == 404
     with pytest.raises(ValidationError):
@@ -229,6 +241,7 @@ def test_the_invitations_page_runs_a_fixed_number_of_queries(
         c, _line = woman(counselor, friend=[True, False, None][i % 3])
         register(session, c, counselor)
     session_invitations_send(session=session, text="ご案内です", by=coordinator)
+    _english(coordinator)
     client.force_login(coordinator)
     # session, user, device, roles; the session and its facilitators; the registrations with
     # her LINE user and latest conversation, their invitations with messages, the women she

@@ -42,7 +42,14 @@ from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from followups.services import followup_create
 from line import webhook as line_webhook
-from line.models import CannedResponse, Conversation, Escalation, SessionInvitation, WebhookEvent
+from line.models import (
+    CannedResponse,
+    Conversation,
+    Escalation,
+    LineUser,
+    SessionInvitation,
+    WebhookEvent,
+)
 from line.models import Conversation as LineConversation
 from line.models import Message as LineMessage
 from line.services import conversations as line_conversations
@@ -322,8 +329,10 @@ def world(counselor, colleague, supervisor, expert) -> World:
     objects[LineMessage] = [reply, *conversation.messages.filter(direction="in")]
     objects[Escalation] = [escalation]
     objects[CannedResponse] = [canned]
-    # The peer session's LINE invitation: the woman of that conversation registered (she
-    # agreed to be contacted), invited, and the invitation not sent (its page offers a resend).
+    # The peer session's LINE invitation: the woman of that conversation (a friend of the
+    # account) registered, having agreed to be contacted, invited, and the invitation not sent
+    # (its page offers a resend).
+    LineUser.objects.filter(pk=conversation.line_user_id).update(is_friend=True)
     activity_services.session_register(
         session=peer, client=conversation.client, by=supervisor, contact_agreed=True
     )
