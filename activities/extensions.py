@@ -8,7 +8,7 @@ from core import authz, registry
 from core.roles import Role
 
 from . import calendar, demo, privacy, report, services, timeline
-from .models import PeerSession
+from .models import ExpertDay, PeerSession
 from .selectors import expert_client_scope, expert_own_bookings, session_list
 
 HOME_SHOWN = 5
@@ -34,6 +34,14 @@ registry.calendar_sources.register(
 # --- who sees a client: an expert, the women booked with her ---------------------------------
 registry.client_scopes.register(
     registry.ClientScope(key="activities.expert_bookings", q=expert_client_scope)
+)
+
+
+# --- an expert holds the consultations she answers (legal / health) -------------------------
+registry.consultation_staff.register(
+    registry.ConsultationStaff(
+        key="activities.experts", role=Role.EXPERT, kinds=tuple(ExpertDay.Kind.values)
+    )
 )
 
 

@@ -57,6 +57,10 @@ class RegisterForm(BootstrapFormMixin, forms.Form):
         queryset=None,
         help_text=_("Register her only when she has agreed to come."),
     )
+    contact_agreed = forms.BooleanField(
+        label=_("She agrees to be contacted about it herself (a LINE invitation)"),
+        required=False,
+    )
 
     def __init__(self, *args, clients=None, **kwargs):
         super().__init__(*args, **kwargs)

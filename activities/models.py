@@ -146,6 +146,9 @@ class SessionRegistration(models.Model):
         verbose_name=_("registered by"),
     )
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    # She agreed to be contacted about the session herself (a LINE invitation), asked by the
+    # counselor who registered her.
+    contact_agreed = models.BooleanField(_("agreed to be contacted about it"), default=False)
     # The day-before reminder to her counselor (a follow-up).
     reminder = models.ForeignKey(
         "followups.FollowUp",

@@ -143,6 +143,31 @@ def expert_day_list(
     )
 
 
+def expert_days_on(day: datetime.date) -> QuerySet[ExpertDay]:
+    """The expert days (not cancelled) that start on the Tokyo day `day`, with their expert:
+    the days a LINE conversation may be routed to (the rule, not a page: no user scope)."""
+    return (
+        ExpertDay.objects.select_related("expert")
+        .filter(_period(day, day, "starts_at"))
+        .exclude(status=ExpertDay.Status.CANCELLED)
+        .order_by("starts_at", "pk")
+    )
+
+
+def expert_booking_on(day: ExpertDay, client_id: int) -> ExpertBooking | None:
+    """Her booking on the day not yet recorded otherwise (booked, or recorded already), if
+    any: what a conversation routed to the day's expert is linked to."""
+    return (
+        ExpertBooking.objects.filter(
+            slot__day=day,
+            client_id=client_id,
+            status__in=[ExpertBooking.Status.BOOKED, ExpertBooking.Status.RECORDED],
+        )
+        .order_by("slot__starts_at", "pk")
+        .first()
+    )
+
+
 def expert_day_get_for(user: User, pk: object) -> ExpertDay:
     return authz.get_or_deny(expert_days_visible_to(user), pk)
 

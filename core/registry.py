@@ -262,8 +262,9 @@ supervision_figures: Registry[SupervisionFigure] = Registry("supervision_figures
 @dataclass(frozen=True)
 class PageSection:
     """A section another app adds to a record's page (`page` names it: "cases.client_detail",
-    "cases.case_detail"). `context(request, obj)` returns the section's context (`section` in
-    `template`), or None to show nothing; it runs a fixed number of queries."""
+    "cases.case_detail", "activities.session_detail"). `context(request, obj)` returns the
+    section's context (`section` in `template`), or None to show nothing; it runs a fixed
+    number of queries."""
 
     key: str
     page: str
@@ -376,6 +377,26 @@ class ConsultationFollowUp:
 
 
 consultation_follow_ups: Registry[ConsultationFollowUp] = Registry("consultation_follow_ups")
+
+
+@dataclass(frozen=True)
+class ConsultationStaff:
+    """Who besides counselors may hold a consultation (be one of its `counselors`): active
+    holders of `role`, for consultations whose kind is in `kinds` (e.g. an expert, the legal
+    and health consultations she answers). With none registered only counselors may."""
+
+    key: str
+    role: str
+    kinds: tuple[str, ...]
+    order: int = 0
+
+
+consultation_staff: Registry[ConsultationStaff] = Registry("consultation_staff")
+
+
+def consultation_staff_roles(kind: str) -> tuple[str, ...]:
+    """The roles, beyond counselor, allowed to hold a consultation of `kind`."""
+    return tuple(entry.role for entry in consultation_staff if kind in entry.kinds)
 
 
 # --- what is held about a client (disclosure, erasure, retention) ----------------------------

@@ -18,6 +18,24 @@ for capability in [
         "Read LINE conversations, claim, reply and close them: counselors and supervisors.",
     ),
     registry.Capability(
+        "line.use_inbox",
+        lambda user, obj: _inbox(user) or authz.is_expert(user),
+        "The LINE inbox: counselors and supervisors; an expert, scoped to the conversations "
+        "routed to her on her expert days (`line.selectors.conversations_for`).",
+    ),
+    registry.Capability(
+        "line.route_to_experts",
+        _inbox,
+        "Route a waiting or claimed conversation to the expert of today's expert day: "
+        "counselors and supervisors.",
+    ),
+    registry.Capability(
+        "line.send_session_invitations",
+        lambda user, obj: _inbox(user) or authz.is_coordinator(user),
+        "Send a LINE invitation to a peer-support session: coordinators and supervisors to "
+        "every registered woman, a counselor to the women she may see.",
+    ),
+    registry.Capability(
         "line.edit_autoreplies",
         lambda user, obj: authz.is_coordinator(user) or authz.is_supervisor(user),
         "The texts of the automatic replies: coordinators and supervisors.",

@@ -38,6 +38,29 @@ def _holding(user):
 
 registry.client_scopes.register(registry.ClientScope(key="line.holding", q=_holding))
 
+
+# --- a peer-support session's page: its LINE invitations (one query, counts only) -----------
+def _session_section(request, session):
+    if not authz.can(request.user, "line.send_session_invitations"):
+        return None
+    from django.urls import reverse
+
+    return {
+        "counts": selectors.invitation_counts(session),
+        "url": reverse("line:session_invitations", kwargs={"pk": session.pk}),
+    }
+
+
+registry.page_sections.register(
+    registry.PageSection(
+        key="line.session_invitations",
+        page="activities.session_detail",
+        template="line/sections/session.html",
+        context=_session_section,
+        order=10,
+    )
+)
+
 # --- periodic work: nothing accepted is lost, nothing sent is forgotten ---------------------
 for entry in (
     # Events stored while the broker was down (or whose task was lost).
@@ -102,7 +125,7 @@ for link in (
         "line.inbox",
         pgettext_lazy("navigation", "LINE"),
         "line:inbox",
-        "line.work_with_conversations",
+        "line.use_inbox",
         order=15,
     ),
     registry.NavLink(

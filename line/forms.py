@@ -84,6 +84,28 @@ class AssignForm(BootstrapFormMixin, forms.Form):
         self.fields["to"].queryset = counselors
 
 
+class InvitationForm(BootstrapFormMixin, forms.Form):
+    text = forms.CharField(
+        label=_("invitation"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Every woman invited receives this same text: name the session only, never anyone."
+        ),
+    )
+
+
+class RouteForm(BootstrapFormMixin, forms.Form):
+    """To the expert of today's expert day (the page offers only today's; the service says
+    why another is refused)."""
+
+    expert = forms.ModelChoiceField(label=_("expert"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, experts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts
+
+
 class CloseForm(BootstrapFormMixin, forms.Form):
     # Outcomes that need no consultation record: nobody really consulted.
     WITHOUT_CONSULTATION = {Conversation.Outcome.MISTAKEN, Conversation.Outcome.NO_REPLY}

@@ -211,6 +211,24 @@ class Conversation(models.Model):
         related_name="line_conversation",
         verbose_name=_("consultation"),
     )
+    # Routed to the expert of today's expert day (専門相談日): her day, and the booking of this
+    # woman on it when there is one; closing then records a consultation of the day's kind.
+    expert_day = models.ForeignKey(
+        "activities.ExpertDay",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="line_conversations",
+        verbose_name=_("expert day"),
+    )
+    expert_booking = models.ForeignKey(
+        "activities.ExpertBooking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="line_conversations",
+        verbose_name=_("expert booking"),
+    )
     # What the counselor handing over tells the next shift (引き継ぎメモ); no message text.
     handover_note = models.CharField(_("handover note"), max_length=500, blank=True)
     # Her messages up to this time have been read by the counselor holding the conversation.
@@ -253,6 +271,10 @@ class Conversation(models.Model):
                 name="line_conversation_open_has_counselor",
             ),
             models.CheckConstraint(
+                condition=Q(expert_booking__isnull=True) | Q(expert_day__isnull=False),
+                name="line_conversation_booking_has_day",
+            ),
+            models.CheckConstraint(
                 condition=(Q(status="resolved") & ~Q(outcome="") & Q(closed_at__isnull=False))
                 | (~Q(status="resolved") & Q(outcome="") & Q(closed_at__isnull=True)),
                 name="line_conversation_closed_has_outcome",
@@ -266,6 +288,12 @@ class Conversation(models.Model):
                 name="line_conversation_waiting_idx",
             ),
             models.Index(fields=["assigned_to", "status"], name="line_conversation_mine_idx"),
+            # An expert's inbox: the conversations routed to her on her days.
+            models.Index(
+                fields=["expert_day"],
+                condition=Q(expert_day__isnull=False),
+                name="line_conversation_expert_idx",
+            ),
             models.Index(fields=["closed_at"], name="line_conversation_closed_idx"),
         ]
 
@@ -284,6 +312,7 @@ class ConversationEvent(models.Model):
         HANDED_OVER = "handed_over", _("Handed over to the next shift")
         ESCALATED = "escalated", _("Escalated to a supervisor")
         TAKEN_OVER = "taken_over", _("Taken over by a supervisor")
+        ROUTED = "routed", _("Routed to the expert of the day")
         CLOSED = "closed", pgettext_lazy("conversation", "Closed")
 
     conversation = models.ForeignKey(
@@ -322,6 +351,7 @@ class ConversationEvent(models.Model):
                         "handed_over",
                         "escalated",
                         "taken_over",
+                        "routed",
                         "closed",
                     ],
                 ),
@@ -503,6 +533,54 @@ FAILURE_REASONS = {
     "no_recipient": _("She is not linked to a LINE user."),
     "not_configured": _("The LINE channel is not configured (no access token)."),
 }
+
+
+class SessionInvitation(models.Model):
+    """A LINE invitation to a peer-support session (ピアサポートのご案内) for a woman registered
+    for it: its message goes through the outbound service (a row first, its own retry key) into
+    her latest conversation; its status is the message's. At most one per registration, that
+    is per woman per session; a failed one is sent again with the same retry key."""
+
+    session = models.ForeignKey(
+        "activities.PeerSession",
+        on_delete=models.PROTECT,
+        related_name="line_invitations",
+        verbose_name=_("session"),
+    )
+    registration = models.ForeignKey(
+        "activities.SessionRegistration",
+        on_delete=models.PROTECT,
+        related_name="line_invitations",
+        verbose_name=_("registration"),
+    )
+    message = models.OneToOneField(
+        "Message",
+        on_delete=models.PROTECT,
+        related_name="session_invitation",
+        verbose_name=_("LINE message"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("line", "sent by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session invitation")
+        verbose_name_plural = _("session invitations")
+        ordering = ["session", "id"]
+        constraints = [
+            # Sent at most once per woman per session: a second click, or two people at once,
+            # never sends her a second invitation.
+            models.UniqueConstraint(
+                fields=["registration"], name="line_sessioninvitation_once_per_participant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.registration_id}"
 
 
 class Escalation(models.Model):

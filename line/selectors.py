@@ -36,10 +36,13 @@ def autoreply_texts() -> list[tuple[str, str, str, AutoReplyText | None]]:
 
 
 def conversations_for(user) -> QuerySet[Conversation]:
-    """Conversations the user may read: counselors and supervisors (the inbox is one team's)."""
+    """Conversations the user may read: counselors and supervisors (the inbox is one team's);
+    an expert only those routed to her on her expert days (never the queue, never another)."""
     qs = Conversation.objects.select_related("line_user", "client", "assigned_to", "opening")
     if authz.is_supervisor(user) or authz.is_counselor(user):
         return qs
+    if authz.is_expert(user):
+        return qs.filter(expert_day__expert_id=user.pk, assigned_to_id=user.pk)
     return qs.none()
 
 
@@ -139,9 +142,12 @@ RESOLVED_SHOWN = 50
 
 
 def inbox_tabs_for(user) -> tuple[str, ...]:
-    """The tabs this user sees: all open conversations are the supervisors' view."""
+    """The tabs this user sees: all open conversations are the supervisors' view; an expert
+    who does no counseling has no queue, only what is routed to her."""
     if authz.is_supervisor(user):
         return INBOX_TABS
+    if not authz.is_counselor(user):
+        return ("mine", "resolved")
     return tuple(tab for tab in INBOX_TABS if tab != "open")
 
 
@@ -242,15 +248,47 @@ def offers_no_reply(conversation: Conversation, messages: list[Message], now) ->
 
 
 def case_summary_for(user, conversation: Conversation):
-    """Her client record as the cases app shows it to this user (its own scoping), or None."""
+    """Her client record as the cases app shows it to this user (its own scoping), or None.
+    An expert does no casework: she reads the referral note of her booking, nothing more."""
     from django.http import Http404
 
     from cases.selectors.clients import client_detail_get_for
+
+    if not authz.can(user, "line.work_with_conversations"):
+        return None
 
     try:
         return client_detail_get_for(user, conversation.client_id)
     except (Http404, PermissionDenied):
         return None
+
+
+def routing_choices(user, conversation: Conversation, *, now: datetime.datetime) -> list:
+    """Today's expert days whose expert this user may route the conversation to (none when it
+    is not for her to route, or already routed): one query when offered, none otherwise."""
+    if (
+        not authz.can(user, "line.route_to_experts")
+        or conversation.status == Conversation.Status.RESOLVED
+        or conversation.expert_day_id is not None
+        or conversation.assigned_to_id not in (None, user.pk)
+        and not authz.is_supervisor(user)
+    ):
+        return []
+    from .services.experts import routable_days
+
+    return routable_days(now)
+
+
+def expert_routing_for(user, conversation: Conversation) -> dict[str, object] | None:
+    """The expert day a conversation is routed to, and the referral note of her booking on it
+    (what the expert reads of her), for the conversation's page. Two queries when routed."""
+    if conversation.expert_day_id is None:
+        return None
+    from activities.models import ExpertDay
+
+    day = ExpertDay.objects.select_related("expert").get(pk=conversation.expert_day_id)
+    booking = conversation.expert_booking if conversation.expert_booking_id else None
+    return {"day": day, "booking": booking}
 
 
 def canned_responses(*, active_only: bool = True) -> QuerySet:
@@ -348,3 +386,103 @@ def conversation_version(conversation: Conversation) -> str:
     )
     waiting = conversation.escalations.filter(answered_at__isnull=True).count()
     return ".".join(str(v) for v in (*row.values(), *(state or ()), waiting))
+
+
+# --- invitations to peer-support sessions -----------------------------------------------------
+
+# Where a registered woman stands for a LINE invitation (before one is sent).
+READY = "ready"  # a LINE friend who agreed to be contacted
+NOT_ON_LINE = "not_on_line"  # no LINE user linked to her record, or no conversation yet
+BLOCKED = "blocked"  # she blocked or removed the account
+NOT_AGREED = "not_agreed"  # not asked, or she did not agree to be contacted about it
+
+
+def _invitation_scope(user, registrations: QuerySet) -> QuerySet:
+    """Coordinators and supervisors invite every woman registered; a counselor those she may
+    see (her own clients)."""
+    if authz.is_coordinator(user) or authz.is_supervisor(user):
+        return registrations
+    from cases.selectors import clients_visible_to
+
+    return registrations.filter(client__in=clients_visible_to(user).values("pk"))
+
+
+def invitation_rows(user, session) -> list:
+    """The session's registered women this user may invite, each with `number`, `named` (she
+    may see who it is), `invitation` (the one sent, or None) and `invitation_state` (sending,
+    sent, failed, or READY / NOT_ON_LINE / BLOCKED / NOT_AGREED). Three queries."""
+    from activities.models import SessionRegistration
+    from cases.selectors import clients_visible_to
+
+    from .models import SessionInvitation
+
+    if not authz.can(user, "line.send_session_invitations"):
+        return []
+    latest = (
+        Conversation.objects.filter(line_user__client_id=OuterRef("client_id"))
+        .order_by("-last_message_at", "-pk")
+        .values("pk")[:1]
+    )
+    registrations = (
+        SessionRegistration.objects.filter(
+            session_id=session.pk, status=SessionRegistration.Status.REGISTERED
+        )
+        .select_related("client__line_user", "registered_by")
+        .annotate(latest_conversation_id=Subquery(latest))
+        .prefetch_related(
+            Prefetch(
+                "line_invitations",
+                queryset=SessionInvitation.objects.select_related("message"),
+                to_attr="invitations",
+            )
+        )
+        .order_by("registered_at", "pk")
+    )
+    rows = list(_invitation_scope(user, registrations))
+    named = set(
+        clients_visible_to(user)
+        .filter(pk__in=[row.client_id for row in rows])
+        .values_list("pk", flat=True)
+    )
+    for number, row in enumerate(rows, 1):
+        row.number = number
+        row.named = row.client_id in named
+        row.invitation = row.invitations[0] if row.invitations else None
+        line_user = getattr(row.client, "line_user", None)
+        if row.invitation is not None:
+            row.invitation_state = row.invitation.message.status
+        elif line_user is None or row.latest_conversation_id is None:
+            row.invitation_state = NOT_ON_LINE
+        elif not line_user.is_friend:
+            row.invitation_state = BLOCKED
+        elif not row.contact_agreed:
+            row.invitation_state = NOT_AGREED
+        else:
+            row.invitation_state = READY
+    return rows
+
+
+def invitations_for(user) -> QuerySet:
+    """The invitations this user may see and send again (those of the women she may invite)."""
+    from activities.models import SessionRegistration
+
+    from .models import SessionInvitation
+
+    if not authz.can(user, "line.send_session_invitations"):
+        return SessionInvitation.objects.none()
+    registrations = _invitation_scope(user, SessionRegistration.objects.all())
+    return SessionInvitation.objects.select_related("message", "session").filter(
+        registration__in=registrations.values("pk")
+    )
+
+
+def invitation_counts(session) -> dict[str, int]:
+    """How many invitations of the session are sent, sending, failed (one query, no names)."""
+    from .models import SessionInvitation
+
+    counts = SessionInvitation.objects.filter(session_id=session.pk).aggregate(
+        sent=Count("pk", filter=Q(message__status=Message.Status.SENT)),
+        sending=Count("pk", filter=Q(message__status=Message.Status.SENDING)),
+        failed=Count("pk", filter=Q(message__status=Message.Status.FAILED)),
+    )
+    return {key: value or 0 for key, value in counts.items()}

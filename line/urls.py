@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .models import AutoReplyText
-from .views import inbox, pages, simulator, webhook
+from .views import inbox, invitations, pages, simulator, webhook
 
 app_name = "line"
 
@@ -33,8 +33,24 @@ urlpatterns = [
     path("conversations/<int:pk>/escalate/", inbox.conversation_escalate, name="escalate"),
     path("conversations/<int:pk>/handover/", inbox.conversation_handover, name="handover"),
     path("conversations/<int:pk>/assign/", inbox.conversation_assign, name="assign"),
+    path("conversations/<int:pk>/route/", inbox.conversation_route, name="route"),
     path("conversations/<int:pk>/take-over/", inbox.conversation_take_over, name="take_over"),
     path("conversations/<int:pk>/answer/", inbox.escalation_answer, name="answer"),
+    path(
+        "sessions/<int:pk>/invitations/",
+        invitations.session_invitations,
+        name="session_invitations",
+    ),
+    path(
+        "sessions/<int:pk>/invitations/send/",
+        invitations.session_invitations_send,
+        name="session_invitations_send",
+    ),
+    path(
+        "sessions/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        invitations.session_invitation_resend,
+        name="session_invitation_resend",
+    ),
     path("canned-responses/", pages.canned_list, name="canned"),
     path("canned-responses/new/", pages.canned_create, name="canned_create"),
     path("canned-responses/<int:pk>/", pages.canned_edit, name="canned_edit"),

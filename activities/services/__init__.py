@@ -7,7 +7,9 @@ from .experts import (
     expert_bookings_merge_move,
     expert_consultation_record,
     expert_day_cancel,
+    expert_day_consultation_attach,
     expert_day_create,
+    her_open_case,
 )
 from .sessions import (
     registration_withdraw,
@@ -27,7 +29,9 @@ __all__ = [
     "expert_bookings_merge_move",
     "expert_consultation_record",
     "expert_day_cancel",
+    "expert_day_consultation_attach",
     "expert_day_create",
+    "her_open_case",
     "registration_withdraw",
     "session_anonymous_set",
     "session_attendance_record",

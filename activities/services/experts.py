@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cases.models import Client
+from cases.models import Case, Client, Consultation
+from cases.selectors.clients import open_cases_for
 from cases.services.consultations import consultation_record
 from core import authz
 from core.bounds import NOTE_MAX, check_bounds
@@ -161,12 +162,19 @@ def expert_booking_cancel(*, booking: ExpertBooking, by: User) -> ExpertBooking:
     return row
 
 
-def _consultation_counselors(booking: ExpertBooking) -> list[User]:
-    """The consultation's counselors: the one who referred her (who keeps it in her scope),
-    or her assigned counselors when the referrer is not a counselor (a supervisor)."""
-    if authz.is_counselor(booking.booked_by):
-        return [booking.booked_by]
-    return [u for u in booking.client.counselors.all() if authz.is_counselor(u)][:1]
+def _follow_up_assignee(booking: ExpertBooking) -> User | None:
+    """Who follows up after the expert: the counselor who referred her, or (when a supervisor
+    who takes no follow-ups booked her) her first assigned counselor."""
+    if authz.can(booking.booked_by, "followups.take_followups"):
+        return booking.booked_by
+    return next((u for u in booking.client.counselors.all() if authz.is_counselor(u)), None)
+
+
+def her_open_case(client: Client) -> Case | None:
+    """The case an expert's consultation belongs to: her one open case (none, or several
+    open at once: the consultation stays on her record without a case)."""
+    cases = list(open_cases_for(client)[:2])
+    return cases[0] if len(cases) == 1 else None
 
 
 @transaction.atomic
@@ -183,8 +191,9 @@ def expert_consultation_record(
     follow_up_due_at: datetime.datetime | None = None,
 ) -> ExpertBooking:
     """The expert records the consultation of a booking on her day: a consultation of the
-    day's kind (counted as one), recorded by her; with `follow_up_what`, a follow-up for the
-    counselor who referred her."""
+    day's kind (counted as one), held and recorded by her (the expert is its staff member,
+    `core.registry.consultation_staff`), on her open case; with `follow_up_what`, a follow-up
+    for the counselor who referred her (the booking keeps who that was)."""
     _require(by, "activities.record_expert_consultation", booking)
     row = _locked_booking(booking)
     _locked_day(row.slot.day)
@@ -195,18 +204,19 @@ def expert_consultation_record(
     check_bounds(texts={"summary": (summary, NOTE_MAX), "follow_up_what": (follow_up_what, 200)})
     if follow_up_what and follow_up_due_at is None:
         raise ValidationError({"follow_up_due_at": _("Say when the follow-up is due.")})
-    counselors = _consultation_counselors(row)
-    if not counselors:
+    assignee = _follow_up_assignee(row) if follow_up_what else None
+    if follow_up_what and assignee is None:
         raise ValidationError(
-            _("She has no counselor to keep this record with. Ask the team to assign one first."),
+            {"follow_up_what": _("She has no counselor to follow up. Ask the team to assign one.")},
             code="no_counselor",
         )
     consultation = consultation_record(
         client=row.client,
+        case=her_open_case(row.client),
         kind=row.slot.day.kind,
         started_at=started_at,
         ended_at=ended_at,
-        counselors=counselors,
+        counselors=[by],
         main_concern=main_concern,
         topics=topics,
         summary=summary,
@@ -215,11 +225,6 @@ def expert_consultation_record(
     row.consultation = consultation
     row.status = ExpertBooking.Status.RECORDED
     if follow_up_what:
-        assignee = (
-            row.booked_by
-            if authz.can(row.booked_by, "followups.take_followups")
-            else (counselors[0])
-        )
         row.followup = followup_create(
             client=row.client,
             consultation=consultation,
@@ -233,6 +238,31 @@ def expert_consultation_record(
     ExpertDay.objects.filter(pk=row.slot.day_id, status=ExpertDay.Status.PLANNED).update(
         status=ExpertDay.Status.HELD
     )
+    return row
+
+
+@transaction.atomic
+def expert_day_consultation_attach(
+    *, day: ExpertDay, consultation: Consultation, booking: ExpertBooking | None, by: User
+) -> ExpertDay:
+    """A consultation the day's expert held another way (a LINE conversation routed to her) is
+    the day's: her booking on it, if she had one, is recorded with it (so the expert never
+    records it a second time, and it is counted once), and the day is held."""
+    if consultation.kind != day.kind or not consultation.counselors.filter(pk=day.expert_id):
+        raise ValidationError(_("This consultation is not one of the day's expert."))
+    row = _locked_day(day)
+    if booking is not None:
+        # The expert recording it by hand at the same moment: the booking's lock orders them.
+        locked = _locked_booking(booking)
+        if locked.slot.day_id != row.pk:
+            raise ValidationError(_("This booking is on another day."))
+        locked.consultation = consultation
+        locked.status = ExpertBooking.Status.RECORDED
+        locked.save(update_fields=["consultation", "status"])
+        reminder_cancel(locked.reminder_id, by=by, reason=_("The consultation took place."))
+    if row.status == ExpertDay.Status.PLANNED:
+        row.status = ExpertDay.Status.HELD
+        row.save(update_fields=["status"])
     return row
 
 

@@ -138,9 +138,12 @@ def _live_count(session: PeerSession) -> int:
 
 
 @transaction.atomic
-def session_register(*, session: PeerSession, client: Client, by: User) -> SessionRegistration:
+def session_register(
+    *, session: PeerSession, client: Client, by: User, contact_agreed: bool = False
+) -> SessionRegistration:
     """Register a woman she works with (her agreement is asked before); a reminder the day
-    before goes to the counselor who registered her."""
+    before goes to the counselor who registered her. `contact_agreed`: she agreed to be
+    contacted about the session herself (an invitation on LINE)."""
     _require(by, "activities.register_clients")
     if not authz.can(by, "cases.view_client", client):
         raise PermissionDenied(_("You cannot register this client."))
@@ -164,10 +167,15 @@ def session_register(*, session: PeerSession, client: Client, by: User) -> Sessi
         existing.registered_by = by
         existing.registered_at = timezone.now()
         existing.reminder = reminder
+        existing.contact_agreed = contact_agreed
         existing.save()
         return existing
     return SessionRegistration.objects.create(
-        session=row, client=client, registered_by=by, reminder=reminder
+        session=row,
+        client=client,
+        registered_by=by,
+        reminder=reminder,
+        contact_agreed=contact_agreed,
     )
 
 

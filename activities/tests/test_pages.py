@@ -85,8 +85,9 @@ def test_the_session_pages_run_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         assert client.get(reverse("activities:session_list")).status_code == 200
     # + the session, its facilitators, her registrations (with her scope), the others' count,
-    # the clients to register and the access-log row: 11 at both sizes.
-    with django_assert_max_num_queries(11):
+    # the clients to register, the LINE invitations' counts (a page section) and the
+    # access-log row: 12 at both sizes.
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("activities:session_detail", args=[first.pk])).status_code == 200
 
 

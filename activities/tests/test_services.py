@@ -236,7 +236,7 @@ def test_a_booking_needs_a_note_and_her_own_client(
         )
 
 
-def test_the_experts_record_is_a_consultation_of_the_days_kind_with_a_follow_up(
+def test_the_experts_record_is_a_consultation_of_the_days_kind_held_by_her_with_a_follow_up(
     booking, legal_day, expert, counselor
 ):
     move_to_past(legal_day)
@@ -257,7 +257,10 @@ def test_the_experts_record_is_a_consultation_of_the_days_kind_with_a_follow_up(
     assert booking.status == ExpertBooking.Status.RECORDED
     assert consultation.kind == Consultation.Kind.LEGAL
     assert consultation.recorded_by == expert
-    assert list(consultation.counselors.all()) == [counselor]
+    # She is the consultation's staff member; the counselor who referred her stays on the
+    # booking and gets the follow-up.
+    assert list(consultation.counselors.all()) == [expert]
+    assert booking.booked_by == counselor
     assert booking.followup.assignee == counselor
     assert booking.followup.consultation == consultation
     legal_day.refresh_from_db()

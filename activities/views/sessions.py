@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import users_with_roles
 from audit.decorators import logs_access
 from audit.models import AccessLog
-from core import authz
+from core import authz, registry
 from core.roles import Role
 from core.time import fiscal_year_start, local_date
 from tsunagari.forms import form_attempt
@@ -139,6 +139,8 @@ def _detail(request: HttpRequest, session: PeerSession, bound=None, status=200) 
         if can_manage and planned
         else None,
         "Status": SessionRegistration.Status,
+        # Other apps' sections of the page (`core.registry.page_sections`, e.g. invitations).
+        "sections": registry.sections_for("activities.session_detail", request, session),
     }
     return render(request, "activities/session_detail.html", context, status=status)
 
@@ -163,7 +165,10 @@ def session_register(request: HttpRequest, pk: int) -> HttpResponse:
 
         def act():
             services.session_register(
-                session=session, client=form.cleaned_data["client"], by=request.user
+                session=session,
+                client=form.cleaned_data["client"],
+                by=request.user,
+                contact_agreed=form.cleaned_data["contact_agreed"],
             )
 
         if form_attempt(request, form, act, _("She is registered.")):

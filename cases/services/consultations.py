@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import users_with_roles
 from core import authz, registry
 from core.bounds import ENDS_AHEAD, NOTE_MAX, STARTED_GRACE, check_bounds, happened_problem
+from core.roles import Role
 from openings.models import Channel, Opening
 from openings.selectors import opening_at
 from openings.services import openings_materialize
@@ -100,7 +102,34 @@ def _validate(consultation: Consultation, counselors: list[User]) -> None:
         errors["__all__"] = _("This client was merged into another record; record it there.")
     if errors:
         raise ValidationError(errors)
-    counselors_only(counselors)
+    consultation_staff_only(counselors, kind=consultation.kind)
+
+
+def consultation_staff_only(users: Iterable[User], *, kind: str) -> list[User]:
+    """The given users, after checking that each may hold a consultation of `kind`: an active
+    counselor, or an active holder of a role registered for that kind
+    (`core.registry.consultation_staff`, e.g. the expert of a legal consultation)."""
+    users = list(users)
+    extra_roles = registry.consultation_staff_roles(kind)
+    if not extra_roles:
+        return counselors_only(users)
+    ids = {u.pk for u in users}
+    valid = set(
+        users_with_roles(Role.COUNSELOR, *extra_roles)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    if valid != ids:
+        raise ValidationError(
+            {
+                "counselors": _(
+                    "Only active counselors, or staff who hold consultations of this kind, "
+                    "can be assigned."
+                )
+            },
+            code="not_counselor",
+        )
+    return users
 
 
 @transaction.atomic

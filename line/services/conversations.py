@@ -160,8 +160,9 @@ def cap() -> int:
 
 
 def open_counts(user_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """{counselor id: conversations she holds now} (one query)."""
-    rows = Conversation.objects.filter(status=Conversation.Status.OPEN)
+    """{counselor id: conversations she holds now} (one query). Those routed to the day's
+    expert are hers, not a counselor's load."""
+    rows = Conversation.objects.filter(status=Conversation.Status.OPEN, expert_day__isnull=True)
     if user_ids is not None:
         rows = rows.filter(assigned_to_id__in=list(user_ids))
     return dict(
@@ -237,6 +238,56 @@ def conversation_assign(*, conversation: Conversation, to: User, by: User) -> Co
     return conversation
 
 
+def _expert_consultation(
+    conversation: Conversation,
+    *,
+    by: User,
+    main_concern: str,
+    topics: Iterable[str],
+    now: datetime.datetime,
+) -> Consultation | None:
+    """The consultation of a conversation routed to the day's expert: of the day's kind, held
+    by her, from the routing to the chat's last message, on her open case; her booking on the
+    day is recorded with it. A booking she already recorded by hand is that consultation."""
+    from activities.models import ExpertBooking
+    from activities.services import expert_day_consultation_attach, her_open_case
+
+    from .experts import routed_at
+
+    day = conversation.expert_day
+    booking = conversation.expert_booking
+    if booking is not None and booking.status == ExpertBooking.Status.RECORDED:
+        return booking.consultation
+    if not main_concern:
+        return conversation.consultation
+    started_at = routed_at(conversation)
+    ended_at = (
+        conversation.last_message_at
+        if conversation.last_message_at > started_at
+        else max(now, started_at + datetime.timedelta(minutes=1))
+    )
+    consultation = consultation_record(
+        client=conversation.client,
+        case=her_open_case(conversation.client),
+        kind=day.kind,
+        started_at=started_at,
+        ended_at=ended_at,
+        counselors=[day.expert],
+        main_concern=main_concern,
+        topics=list(topics),
+        by=by,
+    )
+    expert_day_consultation_attach(
+        day=day,
+        consultation=consultation,
+        booking=booking
+        if booking is not None and booking.status == ExpertBooking.Status.BOOKED
+        else None,
+        by=by,
+    )
+    return consultation
+
+
 @transaction.atomic
 def conversation_close(
     *,
@@ -248,8 +299,13 @@ def conversation_close(
     options: Mapping[str, Any] | None = None,
 ) -> Conversation:
     """Close with its outcome (対応結果); with a main concern, record the LINE consultation
-    (start and end from the chat, linked to the opening window) in the same transaction."""
-    _require_counselor(by)
+    (start and end from the chat, linked to the opening window) in the same transaction.
+
+    A conversation routed to the expert of the day (`services.experts`) is closed by her (or a
+    supervisor) and records instead the consultation of the day's kind, held by her and linked
+    to the day (and to her booking on it, so it is never recorded twice)."""
+    if not (authz.is_expert(by) or authz.is_counselor(by) or authz.is_supervisor(by)):
+        raise PermissionDenied(_("Only counselors and supervisors work with LINE conversations."))
     if outcome not in Conversation.Outcome.values:
         raise ValidationError({"outcome": _("Choose how the conversation ended.")}, code="outcome")
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -257,6 +313,10 @@ def conversation_close(
         raise ValidationError(_("This conversation is already closed."), code="closed")
     if conversation.assigned_to_id not in (None, by.pk) and not authz.is_supervisor(by):
         raise PermissionDenied(_("Another counselor has this conversation."))
+    if not (authz.is_counselor(by) or authz.is_supervisor(by)) and (
+        conversation.expert_day_id is None or conversation.assigned_to_id != by.pk
+    ):
+        raise PermissionDenied(_("Only a conversation routed to you can be closed by you."))
     if problems := hooks.close_problems(conversation):
         raise ValidationError(problems, code="guarded")
     now = timezone.now()
@@ -266,7 +326,11 @@ def conversation_close(
         if conversation.last_message_at > conversation.opened_at
         else max(now, conversation.opened_at + datetime.timedelta(minutes=1))
     )
-    if main_concern and conversation.consultation_id:
+    if conversation.expert_day_id is not None:
+        conversation.consultation = _expert_consultation(
+            conversation, by=by, main_concern=main_concern, topics=topics, now=now
+        )
+    elif main_concern and conversation.consultation_id:
         # Recorded already (a counselor began it from her page): completed with the chat's end.
         conversation.consultation = consultation_update(
             consultation=conversation.consultation,

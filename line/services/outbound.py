@@ -195,8 +195,6 @@ def message_retry(*, message: Message, by: User) -> Message:
 
     from core import authz
 
-    from ..tasks import send_message
-
     # A retry racing the sweep or a second click: the row lock lets one of them through.
     message = (
         Message.objects.select_for_update(of=("self",))
@@ -205,6 +203,14 @@ def message_retry(*, message: Message, by: User) -> Message:
     )
     if not (message.conversation.assigned_to_id == by.pk or authz.is_supervisor(by)):
         raise PermissionDenied(_("Claim the conversation before you reply."))
+    return message_send_again(message)
+
+
+def message_send_again(message: Message) -> Message:
+    """A failed message (row locked by the caller, who has checked who may) is sending again,
+    with its own retry key; anything but a failed one is left as it is."""
+    from ..tasks import send_message
+
     if message.status != Message.Status.FAILED:
         return message
     message.status = Message.Status.SENDING

@@ -21,19 +21,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
+from accounts.selectors import users_with_roles
 from audit.decorators import logs_access
 from audit.models import AccessLog
 from core import authz
+from core.roles import Role
 from tsunagari.forms import form_add_service_errors
 
 from .. import hooks, selectors
-from ..forms import AssignForm, CloseForm, EscalateForm, HandoverForm, ReplyForm
+from ..forms import AssignForm, CloseForm, EscalateForm, HandoverForm, ReplyForm, RouteForm
 from ..models import Conversation, Message
 from ..services import conversations as conversation_services
+from ..services import experts as expert_services
 from ..services import inbox as inbox_services
 from ..services import outbound
 
-CAPABILITY = "line.work_with_conversations"
+CAPABILITY = "line.use_inbox"
 
 
 def _poll() -> int:
@@ -41,8 +45,9 @@ def _poll() -> int:
 
 
 def _tab(request: HttpRequest) -> str:
-    tab = request.GET.get("tab", "waiting")
-    return tab if tab in selectors.inbox_tabs_for(request.user) else "waiting"
+    tabs = selectors.inbox_tabs_for(request.user)
+    tab = request.GET.get("tab", tabs[0])
+    return tab if tab in tabs else tabs[0]
 
 
 def _inbox_context(request: HttpRequest, tab: str) -> dict:
@@ -154,8 +159,17 @@ def _page(
         if panel_context is not None:
             panels.append(render_to_string(panel.template, dict(panel_context), request=request))
     escalations = list(conversation.escalations.all())
+    routing_days = selectors.routing_choices(user, conversation, now=timezone.now())
+    route_form = bound.get("route")
+    if route_form is None and routing_days:
+        experts = User.objects.filter(pk__in=[d.expert_id for d in routing_days])
+        route_form = RouteForm(prefix="route", experts=experts)
     context.update(
         {
+            "routing_days": routing_days,
+            "route_form": route_form,
+            "expert_routing": selectors.expert_routing_for(user, conversation),
+            "works_with_conversations": authz.can(user, "line.work_with_conversations"),
             "summary": selectors.case_summary_for(user, conversation),
             "profile": selectors.line_profile_for(user, conversation.line_user),
             "panels": panels,
@@ -364,6 +378,24 @@ def escalation_answer(request: HttpRequest, pk: int) -> HttpResponse:
         Form(request.POST),
         lambda c, data: inbox_services.escalation_answer(conversation=c, by=request.user),
         _("The escalation is marked as answered."),
+    )
+
+
+@login_required
+@require_POST
+@logs_access(AccessLog.Action.VIEW, Conversation, id_kwarg="pk")  # a refusal re-renders it
+def conversation_route(request: HttpRequest, pk: int) -> HttpResponse:
+    """To the expert of today's expert day."""
+    return _act(
+        request,
+        pk,
+        "route",
+        RouteForm(request.POST, prefix="route", experts=users_with_roles(Role.EXPERT)),
+        lambda c, data: expert_services.conversation_route_to_expert(
+            conversation=c, expert=data["expert"], by=request.user
+        ),
+        _("The conversation is routed to the expert of the day."),
+        then="line:inbox",
     )
 
 

@@ -42,12 +42,20 @@ from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
 from followups.services import followup_create
 from line import webhook as line_webhook
-from line.models import CannedResponse, Conversation, Escalation, WebhookEvent
+from line.models import (
+    CannedResponse,
+    Conversation,
+    Escalation,
+    LineUser,
+    SessionInvitation,
+    WebhookEvent,
+)
 from line.models import Conversation as LineConversation
 from line.models import Message as LineMessage
 from line.services import conversations as line_conversations
 from line.services import events as line_events
 from line.services import inbox as line_inbox
+from line.services import invitations as line_invitations
 from line.services import outbound as line_outbound
 from linecare.models import Broadcast, Protocol
 from linecare.services.broadcasts import broadcast_save
@@ -329,6 +337,20 @@ def world(counselor, colleague, coordinator, supervisor, expert) -> World:
     objects[LineMessage] = [reply, *conversation.messages.filter(direction="in")]
     objects[Escalation] = [escalation]
     objects[CannedResponse] = [canned]
+    # The peer session's LINE invitation: the woman of that conversation (a friend of the
+    # account) registered, having agreed to be contacted, invited, and the invitation not sent
+    # (its page offers a resend).
+    LineUser.objects.filter(pk=conversation.line_user_id).update(is_friend=True)
+    activity_services.session_register(
+        session=peer, client=conversation.client, by=supervisor, contact_agreed=True
+    )
+    (invitation,) = line_invitations.session_invitations_send(
+        session=peer, text="ご案内です", by=supervisor
+    )
+    LineMessage.objects.filter(pk=invitation.message_id).update(
+        status="failed", failure_reason="gave_up:x"
+    )
+    objects[SessionInvitation] = [invitation]
     # LINE care: the imminent-risk protocol opened on that urgent conversation.
     conversation = Conversation.objects.get(line_user__line_user_id="U" + "9" * 32)
     objects[Conversation] = [conversation]
