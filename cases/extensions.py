@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core import authz, registry
 from core.roles import Role
 
-from . import demo, privacy, timeline
+from . import demo, exports, privacy, timeline  # noqa: F401 (exports registers the downloads)
 from .selectors import dashboard, report, supervisor
 from .services import clients as client_services
 
