@@ -4,10 +4,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from cases import exports  # noqa: F401 (registers its list downloads)
 from core import authz, registry
 from core.roles import Role
 
-from . import demo, exports, privacy, timeline  # noqa: F401 (exports registers the downloads)
+from . import demo, privacy, timeline
 from .selectors import dashboard, report, supervisor
 from .services import clients as client_services
 

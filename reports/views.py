@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET
 from audit.decorators import logs_access
 from audit.models import AccessLog
 from core import authz, exports
-from tsunagari.exports import exports_for
+from tsunagari.exports import export_url_name, exports_for
 
 from . import downloads, selectors
 
@@ -127,4 +128,7 @@ def kpi_download(request: HttpRequest) -> HttpResponse:
 def downloads_page(request: HttpRequest) -> HttpResponse:
     """Every list she may download (and only those), each as CSV or XLSX, with its period."""
     authz.require(request.user, "reports.view_downloads")
-    return render(request, "reports/exports.html", {"exports": exports_for(request.user)})
+    exports_shown = [
+        (export, reverse(export_url_name(export.key))) for export in exports_for(request.user)
+    ]
+    return render(request, "reports/exports.html", {"exports": exports_shown})

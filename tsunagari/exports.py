@@ -1,9 +1,10 @@
 """The one download view of every registered list (`core.registry.list_exports`).
 
-/reports/exports/<key>/?format=csv|xlsx&<filters>: the capability the registration names (404
-for anyone else), the format, the list's filters (a bad one is answered 400 with the reason,
-nothing served), one AccessLog EXPORT row against the registration's model, then the rows
-streamed through `core.exports.table_response` (no-store like every response).
+/reports/exports/<key>/?format=csv|xlsx&<filters> (each key its own URL): the capability the
+registration names (404 for anyone else), the format, the list's filters (a bad one is
+answered 400 with the reason, nothing served), one AccessLog EXPORT row against the
+registration's model, then the rows streamed through `core.exports.table_response`
+(no-store like every response).
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from django.views.decorators.http import require_GET
 from audit.decorators import AccessSpec, declare
 from audit.models import AccessLog
 from core import authz, exports, registry
+
+
+def export_url_name(key: str) -> str:
+    """The URL name of a registered list's download (reports/urls.py gives each its own)."""
+    return f"reports:export_{key}"
 
 
 def exports_for(user) -> list[registry.ListExport]:
