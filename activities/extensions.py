@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from activities import exports  # noqa: F401 (registers its list downloads)
 from audit.decorators import AccessSpec, declare
 from audit.models import AccessLog
 from core import authz, registry

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from cases import exports  # noqa: F401 (registers its list downloads)
 from core import authz, registry
 from core.roles import Role
 

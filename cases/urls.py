@@ -1,18 +1,25 @@
 from django.urls import path
 
+from tsunagari.exports import list_download
+
 from .views import cases as case_views
 from .views import clients as client_views
 from .views import consultations as consultation_views
-from .views import exports as export_views
 from .views import supervisor as supervisor_views
 
 app_name = "cases"
 urlpatterns: list = [
     # --- clients and consultations ---
     path("clients/", client_views.client_list_view, name="client_list"),
-    path("clients/export/", export_views.client_export, name="client_export"),
-    path("export/", export_views.case_export, name="case_export"),
-    path("consultations/export/", export_views.consultation_export, name="consultation_export"),
+    # the list downloads (`cases.exports`), served by the one download view at their own URLs
+    path("clients/export/", list_download, {"key": "cases.clients"}, name="client_export"),
+    path("export/", list_download, {"key": "cases.cases"}, name="case_export"),
+    path(
+        "consultations/export/",
+        list_download,
+        {"key": "cases.consultations"},
+        name="consultation_export",
+    ),
     path("intake/", client_views.intake, name="intake"),
     path("intake/new/", client_views.intake_new, name="intake_new"),
     path("clients/<int:pk>/", client_views.client_detail, name="client_detail"),

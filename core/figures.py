@@ -16,6 +16,19 @@ UNIT_PEOPLE = pgettext_lazy("report unit", "people")
 UNIT_PACKS = pgettext_lazy("report unit", "packs")
 UNIT_PERCENT = "%"
 
+# Below this many women a count is not shown outside the programme (it could name her).
+SMALL_CELL = 5
+SMALL_CELL_TEXT = "<5"
+
+
+def outside_count(value: Any) -> Any:
+    """A count of people as it may leave the programme: 1 to 4 read "<5" (small-cell
+    suppression); 0, 5 and more, and anything that is not a count, stay as they are. Counts of
+    things (packs, consultations, sessions) are not passed through this."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL_CELL:
+        return SMALL_CELL_TEXT
+    return value
+
 
 def round_half_up(value: Fraction | int, places: int = 1) -> float:
     """`value` rounded half up (10.25 → 10.3, not the banker's 10.2), exactly: the value is a

@@ -16,7 +16,7 @@ start-up instead of doubling up.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -572,6 +572,43 @@ class Capability:
 
 
 capabilities: Registry[Capability] = Registry("capabilities")
+
+
+# --- list downloads ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListExport:
+    """A list that supervisors (or whoever `capability` names) download as CSV or XLSX, served
+    by the one download view (`tsunagari.exports.list_download`) at
+    /reports/exports/<key>/?format=csv|xlsx&<the list page's filters>, and listed on the
+    downloads page (/reports/exports/) for those who may have it.
+
+    `header()` returns the column titles (in the request's language); `rows(user, params)`
+    returns the rows of what `user` may see, filtered by `params` (the query string) the way
+    the list page filters: it checks `params` at once and raises `core.exports.ExportRefused`
+    (a message for her) on a bad filter, then yields rows lazily (an iterator over the
+    database, in a fixed number of queries however many rows). No free text ever: ids as
+    numbers, codes as their labels, times in Asia/Tokyo. `model` is what the access log
+    records the download against (`app_label.modelname`); `list_url_name` is the page the
+    list lives on (the refusal page links back to it), `stem` the file name's start,
+    `description` a line on the downloads page saying what is in it (and what is not).
+    """
+
+    key: str
+    label: Any
+    capability: str
+    model: str
+    header: Callable[[], Sequence[Any]]
+    rows: Callable[[Any, Mapping[str, str]], Iterable[Sequence[Any]]]
+    stem: str = ""
+    list_url_name: str = ""
+    description: Any = ""
+    period: bool = False  # whether `rows` reads `from`/`to` (the downloads page offers them)
+    order: int = 0
+
+
+list_exports: Registry[ListExport] = Registry("list_exports")
 
 
 # --- the yearly report -----------------------------------------------------------------------

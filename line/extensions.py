@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from core import authz, registry
 from core.roles import Role
+from line import exports  # noqa: F401 (registers its list downloads)
 
 from . import demo, privacy, report, selectors
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import registry
 from line import hooks
+from linecare import exports  # noqa: F401 (registers its list downloads)
 
 from . import demo, pages, report, timeline
 from .services import protocols, survey, triage

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import authz, registry
 from core.roles import Role
+from referrals import exports  # noqa: F401 (registers its list downloads)
 
 from . import demo, pages, privacy, report, selectors, services, timeline  # noqa: F401
 from .models import Accompaniment, Referral

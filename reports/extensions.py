@@ -10,3 +10,9 @@ registry.nav_links.register(
         order=90,
     )
 )  # fmt: skip
+registry.nav_links.register(
+    registry.NavLink(
+        "reports.exports", _("Downloads"), "reports:exports", "reports.view_downloads",
+        menu="supervision", order=95,
+    )
+)  # fmt: skip

@@ -19,12 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
-from core.figures import deep_merge, dig, flatten, unflatten
+from core.figures import deep_merge, dig, flatten, outside_count, unflatten
 from core.time import fiscal_year_start, local_date
-
-# Below this many women a figure is not shown outside the programme (it could name her).
-SMALL_CELL = 5
-SMALL_CELL_TEXT = "<5"
 
 # The parts of the city's table, in its order; a row's group is its key's first part.
 GROUPS: tuple[tuple[str, Any], ...] = (
@@ -181,9 +177,8 @@ def suppressed(numbers: Mapping[str, Any]) -> dict[str, Any]:
     """A copy for outside the programme: counts of women from 1 to 4 read "<5"."""
     flat = flatten(numbers)
     for row in report_rows(numbers):
-        value = flat.get(row.key)
-        if row.people and isinstance(value, int) and 0 < value < SMALL_CELL:
-            flat[row.key] = SMALL_CELL_TEXT
+        if row.people and row.key in flat:
+            flat[row.key] = outside_count(flat[row.key])
     return unflatten(flat)
 
 

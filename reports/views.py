@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 from audit.decorators import logs_access
 from audit.models import AccessLog
 from core import authz, exports
+from tsunagari.exports import export_url_name, exports_for
 
 from . import downloads, selectors
 
@@ -94,8 +96,9 @@ def kpi_download(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
+    outside = request.GET.get("outside") == "1"
     numbers = selectors.kpi_numbers(period)
-    if request.GET.get("outside") == "1":
+    if outside:
         numbers = selectors.suppressed(numbers)
     stem = f"kpi-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if fmt == "json":
@@ -109,9 +112,23 @@ def kpi_download(request: HttpRequest) -> HttpResponse:
         )
     else:
         previous = selectors.kpi_numbers(period.year_before())
+        if outside:
+            # The year before's column leaves the programme too: its small counts are hidden.
+            previous = selectors.suppressed(previous)
         response = HttpResponse(
             downloads.report_xlsx(period, numbers, previous), content_type=exports.XLSX_TYPE
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.{fmt}"'
     return response
+
+
+@login_required
+@require_GET
+def downloads_page(request: HttpRequest) -> HttpResponse:
+    """Every list she may download (and only those), each as CSV or XLSX, with its period."""
+    authz.require(request.user, "reports.view_downloads")
+    exports_shown = [
+        (export, reverse(export_url_name(export.key))) for export in exports_for(request.user)
+    ]
+    return render(request, "reports/exports.html", {"exports": exports_shown})

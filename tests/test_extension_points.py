@@ -306,3 +306,16 @@ def test_a_calendar_source_key_is_registered_once():
         registry.calendar_sources.register(
             registry.CalendarSource(key="testapp.visits", label="x", entries=lambda u, s, e: [])
         )
+
+
+@pytest.mark.django_db
+def test_the_test_apps_list_is_downloaded_and_listed(client, visited, supervisor, counselor):
+    _her, _case, visit = visited
+    client.force_login(supervisor)
+    answer = client.get(reverse("reports:export_testapp.visits"), {"format": "csv"})
+    body = b"".join(answer.streaming_content).decode("utf-8-sig")
+    assert answer.status_code == 200 and body.splitlines()[1].startswith(f"{visit.pk},")
+    assert visit.place not in body  # the place is free text
+    assert reverse("reports:export_testapp.visits") in client.get(reverse("reports:exports")).text
+    client.force_login(counselor)
+    assert client.get(reverse("reports:export_testapp.visits")).status_code == 404

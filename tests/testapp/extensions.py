@@ -224,3 +224,28 @@ registry.calendar_sources.register(
         key="testapp.visits", label="Visits", entries=visit_calendar_entries, order=999
     )
 )
+
+
+# --- a list download: the visits, by number and time (never the place, a free text) --------
+def visit_export_rows(user, params):
+    from core import exports
+
+    first, last = exports.period_param(params)
+    if not authz.is_supervisor(user):
+        return iter(())
+    visits = Visit.objects.filter(exports.period_q("at", first, last)).order_by("at", "pk")
+    return ([v.pk, v.client_id, v.at] for v in visits.iterator())
+
+
+registry.list_exports.register(
+    registry.ListExport(
+        key="testapp.visits",
+        label="Visits",
+        capability="cases.export_lists",
+        model="testapp.visit",
+        header=lambda: ["visit", "client", "at"],
+        rows=visit_export_rows,
+        period=True,
+        order=999,
+    )
+)

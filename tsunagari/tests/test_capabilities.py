@@ -69,6 +69,7 @@ TABLE: dict[str, tuple[str | None, set[str]]] = {
     "referrals.view_provision_records": (None, SUPERVISORS),
     "referrals.view_referral_figures": (None, CASEWORKERS | {"coordinator"}),
     "reports.view_kpi": (None, SUPERVISORS),
+    "reports.view_downloads": (None, {"coordinator", "supervisor", "superuser"}),
     "cases.export_lists": (None, SUPERVISORS),
     "privacy.disclose_client": ("client", SUPERVISORS),
     "privacy.request_erasure": ("client", HERS),

@@ -40,6 +40,8 @@ class Command(BaseCommand):
             if not output:
                 raise CommandError("An XLSX report needs --output FILE.")
             previous = selectors.kpi_numbers(period.year_before())
+            if options["outside"]:
+                previous = selectors.suppressed(previous)
             body = downloads.report_xlsx(period, numbers, previous)
         if output:
             with open(output, "wb") as handle:
