@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.selectors import users_with_roles
 from cases.forms.clients import BootstrapFormMixin
@@ -94,13 +95,15 @@ class BroadcastForm(BootstrapFormMixin, forms.Form):
         label=_("ward"), required=False, choices=[("", "—")] + list(Ward.choices)
     )
     period_start = forms.DateField(
-        label=_("from"),
+        label=pgettext_lazy("period", "from"),
         required=False,
         help_text=_("Peer support attended, or the account added, from this day."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     period_end = forms.DateField(
-        label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean_image(self) -> bytes | None:

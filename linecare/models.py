@@ -417,8 +417,8 @@ class Broadcast(models.Model):
         _("recipients"), max_length=20, choices=Segment.choices, default=Segment.ALL
     )
     ward = models.CharField(_("ward"), max_length=10, choices=Ward.choices, blank=True)
-    period_start = models.DateField(_("from"), null=True, blank=True)
-    period_end = models.DateField(_("until"), null=True, blank=True)
+    period_start = models.DateField(pgettext_lazy("period", "from"), null=True, blank=True)
+    period_end = models.DateField(pgettext_lazy("period", "until"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )

@@ -436,9 +436,14 @@ class ReferralTransition(models.Model):
         Referral, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("referral")
     )
     from_status = models.CharField(
-        _("from"), max_length=12, choices=Referral.Status.choices, blank=True
+        pgettext_lazy("status change", "from"),
+        max_length=12,
+        choices=Referral.Status.choices,
+        blank=True,
     )
-    to_status = models.CharField(_("to"), max_length=12, choices=Referral.Status.choices)
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=12, choices=Referral.Status.choices
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from core import registry
 from core.figures import deep_merge, dig, flatten, outside_count, unflatten
@@ -90,7 +90,7 @@ def current_fiscal_year(today: datetime.date | None = None) -> Period:
 def parse_period(start: str | None, end: str | None) -> Period:
     """The period of two ISO dates (both included), or PeriodError saying what is wrong."""
     days = []
-    for name, text in ((_("from"), start), (_("to"), end)):
+    for name, text in ((pgettext("period", "from"), start), (pgettext("period", "to"), end)):
         if not text:
             raise PeriodError(_("Give the first and the last day of the period (YYYY-MM-DD)."))
         try:

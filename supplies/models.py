@@ -200,7 +200,7 @@ class StockMovement(models.Model):
         null=True,
         blank=True,
         related_name="movements_out",
-        verbose_name=_("from"),
+        verbose_name=pgettext_lazy("stock movement", "from"),
     )
     target = models.ForeignKey(
         Place,
@@ -208,7 +208,7 @@ class StockMovement(models.Model):
         null=True,
         blank=True,
         related_name="movements_in",
-        verbose_name=_("to"),
+        verbose_name=pgettext_lazy("stock movement", "to"),
     )
     source_after = models.IntegerField(_("balance at source after"), null=True, blank=True)
     target_after = models.IntegerField(_("balance at target after"), null=True, blank=True)

@@ -145,11 +145,6 @@ def kwarg_model(pattern: Pattern, kwarg: str) -> type[models.Model] | None:
     admin = _model_admin(pattern.callback)
     if admin is not None and kwarg in {"object_id", "id", "pk"}:
         return admin.model
-    if kwarg == "pk":
-        for function in _unwrapped(pattern.callback):
-            logged = getattr(function, "logs_access", None)
-            if logged and isinstance(logged[1], type) and issubclass(logged[1], models.Model):
-                return logged[1]
     stems = []
     if kwarg not in {"pk", "id", "object_id"}:
         stems.append(_stem(kwarg))
@@ -171,6 +166,16 @@ def kwarg_model(pattern: Pattern, kwarg: str) -> type[models.Model] | None:
                 matches = [m for m in matches if m._meta.app_label == app]
             if len(matches) == 1:
                 return matches[0]
+    if kwarg == "pk":
+        for function in _unwrapped(pattern.callback):
+            # The model the view declares it shows (audit.decorators.logs_access), when its
+            # id is the view's `pk`.
+            spec = getattr(function, "access_log", None)
+            if spec is not None and spec.id_kwarg == "pk" and "." in spec.object_type:
+                try:
+                    return apps.get_model(spec.object_type)
+                except LookupError:
+                    pass
     return None
 
 
