@@ -295,18 +295,24 @@ def login(page, password):
     """Log a user in through the real login form."""
 
     def _login(user):
-        device = totp_device(user)
-        page.goto("/accounts/login/")
-        page.get_by_label("ユーザー名").fill(user.username)
-        page.get_by_label("パスワード").fill(password)
-        page.get_by_role("button", name="ログイン").click()
-        page.wait_for_url("**/accounts/mfa/**")
-        page.locator("input[name=code]").fill(totp_code(device))
-        page.locator("input[name=code]").press("Enter")
-        page.wait_for_url("**/")
-        return page
+        return sign_in(page, user, password)
 
     return _login
+
+
+def sign_in(page, user, password):
+    """Sign `user` in on `page` (any browser page, e.g. a second person's) through the real
+    login form and the second step."""
+    device = totp_device(user)
+    page.goto("/accounts/login/")
+    page.get_by_label("ユーザー名").fill(user.username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/accounts/mfa/**")
+    page.locator("input[name=code]").fill(totp_code(device))
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_url("**/")
+    return page
 
 
 # Every test that drives Chromium is a browser test, marked or not, so `-m "not browser"`

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import urllib.request
 
 import pytest
 
@@ -74,6 +75,19 @@ def follow_event(*, at: datetime.datetime, user: str = USER, unblocked: bool = F
 
 def unfollow_event(*, at: datetime.datetime, user: str = USER) -> dict:
     return base("unfollow", at=at, user=user)
+
+
+def post_signed(base_url: str, events: list[dict]) -> int:
+    """POST these events to a running server's webhook, signed as LINE signs them."""
+    body = body_of(events)
+    request = urllib.request.Request(
+        base_url + "/line/webhook/",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Line-Signature": sign(body, SECRET)},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
 
 
 def body_of(events: list[dict]) -> bytes:

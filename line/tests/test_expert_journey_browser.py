@@ -6,7 +6,6 @@ consultation that is hers."""
 from __future__ import annotations
 
 import datetime
-import urllib.request
 
 import pytest
 from django.utils import timezone
@@ -16,42 +15,17 @@ from accounts.tests.factories import PASSWORD
 from activities import services as activity_services
 from activities.models import ExpertDay
 from cases.models import Consultation
-from conftest import csp_violations, screenshot, totp_code, totp_device, watch_page
+from conftest import csp_violations, screenshot, sign_in, watch_page
 from core.time import local_date, local_datetime
 from line.models import Conversation
 from line.services.events import events_sweep
 from line.services.outbound import messages_send_due
-from line.webhook import sign
 
-from .conftest import SECRET, body_of, text_event
+from .conftest import post_signed, text_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDE = {"width": 1280, "height": 900}
-
-
-def _post_signed(base_url: str, events: list[dict]) -> int:
-    body = body_of(events)
-    request = urllib.request.Request(
-        base_url + "/line/webhook/",
-        data=body,
-        headers={"Content-Type": "application/json", "X-Line-Signature": sign(body, SECRET)},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
-
-
-def _sign_in(page, user) -> None:
-    device = totp_device(user)
-    page.goto("/accounts/login/")
-    page.get_by_label("ユーザー名").fill(user.username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url("**/accounts/mfa/**")
-    page.locator("input[name=code]").fill(totp_code(device))
-    page.locator("input[name=code]").press("Enter")
-    page.wait_for_url("**/")
 
 
 def test_counselor_routes_to_todays_expert_who_replies_and_closes_it(
@@ -69,8 +43,8 @@ def test_counselor_routes_to_todays_expert_who_replies_and_closes_it(
     problems = watch_page(page)
     page.set_viewport_size(WIDE)
     now = timezone.now()
-    assert _post_signed(live_server.url, [text_event("離婚について弁護士に聞きたい", at=now)])
-    assert _post_signed(live_server.url, [text_event("別の相談です", at=now, user="U" + "c" * 32)])
+    assert post_signed(live_server.url, [text_event("離婚について弁護士に聞きたい", at=now)])
+    assert post_signed(live_server.url, [text_event("別の相談です", at=now, user="U" + "c" * 32)])
     events_sweep()
     routed, other = Conversation.objects.order_by("pk")
 
@@ -92,7 +66,7 @@ def test_counselor_routes_to_todays_expert_who_replies_and_closes_it(
     theirs = context.new_page()
     theirs_problems = watch_page(theirs)
     theirs.set_viewport_size(WIDE)
-    _sign_in(theirs, expert)
+    sign_in(theirs, expert, PASSWORD)
     theirs.goto("/line/inbox/")
     rows = theirs.locator("#inbox-rows tbody tr")
     expect(rows).to_have_count(1)

@@ -4,49 +4,22 @@ the supervisor sees it on the live view, and the counselor closes it into a cons
 
 from __future__ import annotations
 
-import urllib.request
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from cases.models import Consultation
-from conftest import csp_violations, screenshot, totp_code, totp_device, watch_page
+from conftest import csp_violations, screenshot, sign_in, watch_page
 from line.models import Conversation
 from line.services.events import events_sweep
 from line.services.outbound import messages_send_due
-from line.webhook import sign
 
-from .conftest import SECRET, body_of, text_event
+from .conftest import post_signed, text_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDE = {"width": 1280, "height": 900}
-
-
-def _post_signed(base_url: str, events: list[dict]) -> int:
-    body = body_of(events)
-    request = urllib.request.Request(
-        base_url + "/line/webhook/",
-        data=body,
-        headers={"Content-Type": "application/json", "X-Line-Signature": sign(body, SECRET)},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
-
-
-def _login_in(page, user) -> None:
-    device = totp_device(user)
-    page.goto("/accounts/login/")
-    page.get_by_label("ユーザー名").fill(user.username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url("**/accounts/mfa/**")
-    page.locator("input[name=code]").fill(totp_code(device))
-    page.locator("input[name=code]").press("Enter")
-    page.wait_for_url("**/")
 
 
 def test_message_claim_reply_escalate_live_view_and_close(
@@ -59,7 +32,7 @@ def test_message_claim_reply_escalate_live_view_and_close(
 
     # Her message comes through the webhook, signed as LINE signs it.
     first = text_event("眠れなくて、誰かに話したい", at=timezone.now())
-    assert _post_signed(live_server.url, [first]) == 200
+    assert post_signed(live_server.url, [first]) == 200
     events_sweep()
     conversation = Conversation.objects.get()
     name = conversation.client.nickname
@@ -103,7 +76,7 @@ def test_message_claim_reply_escalate_live_view_and_close(
     )
     other = context.new_page()
     other.set_viewport_size(WIDE)
-    _login_in(other, supervisor)
+    sign_in(other, supervisor, PASSWORD)
     other.goto("/line/live/")
     row = other.locator("#live-conversations tr", has_text=name)
     expect(row).to_contain_text("SV対応依頼中")
@@ -111,7 +84,7 @@ def test_message_claim_reply_escalate_live_view_and_close(
     expect(other.locator("#live-load")).to_contain_text("1 / 3")
     screenshot(other, "line-live-view")
     # A second woman writes: the live view shows her without a reload.
-    assert _post_signed(
+    assert post_signed(
         live_server.url,
         [text_event("こんにちは", at=timezone.now(), user="U" + "b" * 32)],
     )

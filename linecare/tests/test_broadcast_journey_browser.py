@@ -11,25 +11,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from conftest import csp_violations, screenshot, totp_code, totp_device, watch_page
+from conftest import csp_violations, screenshot, sign_in, watch_page
 from line.models import LineUser
 from linecare.models import Broadcast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDE = {"width": 1280, "height": 900}
-
-
-def _sign_in(page, user) -> None:
-    device = totp_device(user)
-    page.goto("/accounts/login/")
-    page.get_by_label("ユーザー名").fill(user.username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url("**/accounts/mfa/**")
-    page.locator("input[name=code]").fill(totp_code(device))
-    page.locator("input[name=code]").press("Enter")
-    page.wait_for_url("**/")
 
 
 def test_compose_preview_approve_and_the_multicast_reaches_line(
@@ -71,7 +59,7 @@ def test_compose_preview_approve_and_the_multicast_reaches_line(
     )
     other = context.new_page()
     other.set_viewport_size(WIDE)
-    _sign_in(other, supervisor)
+    sign_in(other, supervisor, PASSWORD)
     other.goto(f"/linecare/broadcasts/{broadcast.pk}/")
     expect(other.locator("[data-test=count]")).to_have_text("3人")
     other.get_by_role("button", name="承認して3人に配信する").click()
