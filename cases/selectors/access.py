@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -54,6 +54,17 @@ def break_glass_grants(
     )
 
 
+def granted_client_ids(user: User, *, now: datetime.datetime | None = None) -> QuerySet:
+    """The ids of the clients she holds an unexpired break-glass grant on, for `pk__in`.
+    As an IN list PostgreSQL hashes the few grants once per query; as an EXISTS correlated
+    through the id's text cast it probed the grants once per candidate row (20,000 probes
+    for a one-character search at 100x). The cast to a number is in the select list, so it
+    only meets the ids of client grants."""
+    return BreakGlassAccess.objects.filter(
+        user_id=user.pk, object_type=CLIENT_OBJECT_TYPE, expires_at__gt=now or timezone.now()
+    ).values(client_id=Cast("object_id", output_field=BigIntegerField()))
+
+
 def _own_client_scope(user: User) -> Q:
     """The clients that are hers: assigned to her, or on whose case she works."""
     assigned = Client.counselors.through.objects.filter(client_id=OuterRef("pk"), user_id=user.pk)
@@ -72,9 +83,7 @@ def _client_scope(user: User) -> Q | None:
     scope = Q(pk__in=[])
     if authz.is_counselor(user):
         # Hers, plus the few she opened by break-glass, while the grant lasts.
-        scope |= _own_client_scope(user) | Q(
-            Exists(break_glass_grants(user, client_ref=OuterRef("pk")))
-        )
+        scope |= _own_client_scope(user) | Q(pk__in=granted_client_ids(user))
     # Other apps may let a user reach a client another way (e.g. an expert, the women booked
     # with her): each registered scope is OR-ed in.
     for extra in registry.client_scopes:
@@ -101,8 +110,8 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
             client_id=OuterRef("client_id"), user_id=user.pk
         )
         # A client opened by break-glass brings her cases with her, for as long as the grant.
-        granted = break_glass_grants(user, client_ref=OuterRef("client_id"))
-        return qs.filter(Q(Exists(on_case)) | Q(Exists(assigned_client)) | Q(Exists(granted)))
+        granted = Q(client_id__in=granted_client_ids(user))
+        return qs.filter(Q(Exists(on_case)) | Q(Exists(assigned_client)) | granted)
     return qs.none()
 
 
