@@ -26,7 +26,7 @@ from core.bounds import (
     max_length,
     pair,
 )
-from core.choices import Ward
+from core.choices import ChoiceDisplay, Ward
 from core.text import key_grams, search_key
 
 # Case.CloseReason's codes, for the constraints of two models.
@@ -58,7 +58,7 @@ def nickname_search_columns(nickname: str) -> dict[str, str | list[str]]:
         "verbose_name_plural": _("client history"),
     },
 )
-class Client(models.Model):
+class Client(ChoiceDisplay, models.Model):
     """相談者: a woman who contacted the programme. Pseudonymous by default."""
 
     class AgeBand(models.TextChoices):
@@ -258,7 +258,7 @@ class Client(models.Model):
         "verbose_name_plural": _("risk flag history"),
     }
 )
-class RiskFlag(models.Model):
+class RiskFlag(ChoiceDisplay, models.Model):
     """A risk noted for a client: who set it, when, and until when it applies."""
 
     class Kind(models.TextChoices):
@@ -348,7 +348,7 @@ class RiskFlag(models.Model):
         "verbose_name_plural": _("consultation history"),
     }
 )
-class Consultation(models.Model):
+class Consultation(ChoiceDisplay, models.Model):
     """相談: one conversation with a client, in one channel."""
 
     class Kind(models.TextChoices):
@@ -493,7 +493,7 @@ class Consultation(models.Model):
         "verbose_name_plural": _("case history"),
     },
 )
-class Case(models.Model):
+class Case(ChoiceDisplay, models.Model):
     """ケース: continued accompaniment (伴走支援) for one client."""
 
     class Status(models.TextChoices):
