@@ -40,6 +40,7 @@ from cases.models import Case, Client, Consultation
 from cases.services import cases as case_services
 from cases.services import clients as client_services
 from cases.tests.factories import CaseFactory, ClientFactory, ConsultationFactory
+from core.time import start_of_day
 from followups.services import followup_create
 from line import webhook as line_webhook
 from line.models import (
@@ -242,7 +243,11 @@ def world(counselor, colleague, coordinator, supervisor, expert) -> World:
     )
     # Activities: a peer session with her registered, an expert day with her booked; and a
     # calendar feed address (its secret is the walk's `token`).
-    start = now + datetime.timedelta(days=3)
+    # At 14:00 in Tokyo three days ahead: two hours from "now + 3 days" crossed midnight in
+    # Tokyo when the suite ran after 22:00 there, and an expert day may not.
+    start = start_of_day(timezone.localdate(now) + datetime.timedelta(days=3)) + datetime.timedelta(
+        hours=14
+    )
     peer = activity_services.session_create(
         by=supervisor,
         title="パステルアート",
